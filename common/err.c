@@ -63,32 +63,53 @@ void rlpt_err_clear(rlpt_err *err) {
 
 const char *rlpt_err_name(int code) {
     switch (code) {
-    case RLPT_OK: return "OK";
-    case RLPT_EINVAL: return "EINVAL";
-    case RLPT_EUSAGE: return "EUSAGE";
-    case RLPT_ECONFIG: return "ECONFIG";
-    case RLPT_EIO: return "EIO";
-    case RLPT_EFORMAT: return "EFORMAT";
-    case RLPT_ENOMEM: return "ENOMEM";
-    case RLPT_EMPI: return "EMPI";
-    case RLPT_ENOTBUILT: return "ENOTBUILT";
-    case RLPT_EPLUGIN: return "EPLUGIN";
-    case RLPT_ESANDBOX: return "ESANDBOX";
-    case RLPT_EUNSUPPORTED: return "EUNSUPPORTED";
-    case RLPT_EINTERNAL: return "EINTERNAL";
-    default: return "E?";
+    case RLPT_OK:
+        return "OK";
+    case RLPT_EINVAL:
+        return "EINVAL";
+    case RLPT_EUSAGE:
+        return "EUSAGE";
+    case RLPT_ECONFIG:
+        return "ECONFIG";
+    case RLPT_EIO:
+        return "EIO";
+    case RLPT_EFORMAT:
+        return "EFORMAT";
+    case RLPT_ENOMEM:
+        return "ENOMEM";
+    case RLPT_EMPI:
+        return "EMPI";
+    case RLPT_ENOTBUILT:
+        return "ENOTBUILT";
+    case RLPT_EPLUGIN:
+        return "EPLUGIN";
+    case RLPT_ESANDBOX:
+        return "ESANDBOX";
+    case RLPT_EUNSUPPORTED:
+        return "EUNSUPPORTED";
+    case RLPT_EINTERNAL:
+        return "EINTERNAL";
+    default:
+        return "E?";
     }
 }
 
 int rlpt_exit_status(int code) {
     switch (code) {
-    case RLPT_OK: return 0;
+    case RLPT_OK:
+        return 0;
     case RLPT_EUSAGE:
-    case RLPT_ENOTBUILT: return 2;
-    case RLPT_ECONFIG: return 3;
-    case RLPT_ENOMEM: return 4;
-    case RLPT_EMPI: return 5;
-    case RLPT_EINTERNAL: return 70;
-    default: return 1;
+    case RLPT_ENOTBUILT:
+        return 2;
+    case RLPT_ECONFIG:
+        return 3;
+    case RLPT_ENOMEM:
+        return 4;
+    case RLPT_EMPI:
+        return 5;
+    case RLPT_EINTERNAL:
+        return 70;
+    default:
+        return 1;
     }
 }

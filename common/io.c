@@ -60,8 +60,7 @@ int rlpt_fsync_parent_dir(const char *path, rlpt_err *err) {
 
 int rlpt_atomic_open(rlpt_atomic_file *af, const char *path, rlpt_err *err) {
     memset(af, 0, sizeof *af);
-    if (strlen(path) >= sizeof af->path)
-        return rlpt_errf(err, RLPT_EIO, "%s: path too long", path);
+    if (strlen(path) >= sizeof af->path) return rlpt_errf(err, RLPT_EIO, "%s: path too long", path);
     strcpy(af->path, path);
     snprintf(af->tmp, sizeof af->tmp, "%s.tmp.%ld", path, (long)getpid());
     int fd = open(af->tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);

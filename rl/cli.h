@@ -29,3 +29,27 @@ int rl_cli_wants_help(int argc, char **argv);
 int rl_cli_not_built(rlpt_err *err, const char *cmd, const char *what);
 
 #endif
+
+/* ---- commands that take an experiment file (train, eval, check-config) --------------------- */
+
+#define RL_CLI_MAX_SETS 128
+
+typedef struct rl_cli_config_args {
+    const char *config;                /* CONFIG.yaml, or NULL */
+    const char *sets[RL_CLI_MAX_SETS]; /* "key=value" in command-line order */
+    int n_sets;
+    const char *resume; /* --resume RUN_DIR (train) */
+    int doc, quiet;     /* --doc, --quiet (check-config) */
+} rl_cli_config_args;
+
+enum { RL_CLI_ALLOW_RESUME = 1, RL_CLI_ALLOW_DOC = 2 };
+
+/* Parses CONFIG.yaml [--set key=value]... and, per flags, --resume DIR, --doc, --quiet. */
+int rl_cli_parse_config_args(int argc, char **argv, unsigned flags, rl_cli_config_args *a,
+                             rlpt_err *err);
+
+struct rl_config;
+/* Starts MPI, loads and validates the config on EVERY rank, then agrees: when any rank failed,
+ * every rank returns that failure (rank 0's err lists each rank's errors) and none continues
+ * to a collective the others will not reach. Also sets the BLAS threads from the config. */
+int rl_cli_load_config(const rl_cli_config_args *a, struct rl_config *cfg, rlpt_err *err);

@@ -3,11 +3,12 @@
 #include "cli.h"
 
 static const char usage[] =
-"usage: rlpt generate --model DIR [--temperature T] [--top-k K] [--top-p P] [--min-p P]\n"
-"                     [--max-new-tokens N] [--stop S]... [--n N] [--seed S]\n"
-"\n"
-"A filter: reads {\"prompt\": s} or {\"ids\": [...]} lines on stdin and writes\n"
-"{\"ids\": [...], \"text\": s, \"logprobs\": [...]}. Runs under mpirun with identical output.\n";
+    "usage: rlpt generate --model DIR [--temperature T] [--top-k K] [--top-p P] [--min-p P]\n"
+    "                     [--max-new-tokens N] [--stop S]... [--n N] [--seed S]\n"
+    "\n"
+    "A filter: reads {\"prompt\": s} or {\"ids\": [...]} lines on stdin and writes\n"
+    "{\"ids\": [...], \"text\": s, \"logprobs\": [...]}. Runs under mpirun with identical "
+    "output.\n";
 
 static int run(int argc, char **argv, rlpt_err *err) {
     (void)argc;

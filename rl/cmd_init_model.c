@@ -3,12 +3,13 @@
 #include "cli.h"
 
 static const char usage[] =
-"usage: rlpt init-model --arch llama|qwen2 [--hidden N] [--layers N] [--heads N] [--kv-heads N]\n"
-"                        [--ffn N] [--vocab N] [--seed N] --tokenizer DIR --out DIR\n"
-"\n"
-"Writes a randomly initialised model in the Hugging Face layout (config.json,\n"
-"model.safetensors, the tokenizer files copied from DIR) so tests and the demo need\n"
-"no downloads.\n";
+    "usage: rlpt init-model --arch llama|qwen2 [--hidden N] [--layers N] [--heads N] [--kv-heads "
+    "N]\n"
+    "                        [--ffn N] [--vocab N] [--seed N] --tokenizer DIR --out DIR\n"
+    "\n"
+    "Writes a randomly initialised model in the Hugging Face layout (config.json,\n"
+    "model.safetensors, the tokenizer files copied from DIR) so tests and the demo need\n"
+    "no downloads.\n";
 
 static int run(int argc, char **argv, rlpt_err *err) {
     (void)argc;
@@ -16,4 +17,5 @@ static int run(int argc, char **argv, rlpt_err *err) {
     return rl_cli_not_built(err, "init-model", "the model, issue #4");
 }
 
-const rl_cmd rl_cmd_init_model = {"init-model", "write a random Hugging Face-format model", usage, run};
+const rl_cmd rl_cmd_init_model = {"init-model", "write a random Hugging Face-format model", usage,
+                                  run};

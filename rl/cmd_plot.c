@@ -3,9 +3,9 @@
 #include "cli.h"
 
 static const char usage[] =
-"usage: rlpt plot RUN_DIR [--out FILE.png]\n"
-"\n"
-"Draws reward, accuracy, response length, KL and entropy from RUN_DIR/metrics.jsonl.\n";
+    "usage: rlpt plot RUN_DIR [--out FILE.png]\n"
+    "\n"
+    "Draws reward, accuracy, response length, KL and entropy from RUN_DIR/metrics.jsonl.\n";
 
 static int run(int argc, char **argv, rlpt_err *err) {
     (void)argc;

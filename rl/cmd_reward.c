@@ -3,11 +3,11 @@
 #include "cli.h"
 
 static const char usage[] =
-"usage: rlpt reward --fn NAME [--set key=value]...\n"
-"\n"
-"A filter: reads {\"completion\": s, ...fields the function needs} lines on stdin and\n"
-"writes {\"reward\": r, ...details}. Functions: math (takes answer), gsm8k (answer),\n"
-"format, code (HumanEval, MBPP or stdin/stdout test fields).\n";
+    "usage: rlpt reward --fn NAME [--set key=value]...\n"
+    "\n"
+    "A filter: reads {\"completion\": s, ...fields the function needs} lines on stdin and\n"
+    "writes {\"reward\": r, ...details}. Functions: math (takes answer), gsm8k (answer),\n"
+    "format, code (HumanEval, MBPP or stdin/stdout test fields).\n";
 
 static int run(int argc, char **argv, rlpt_err *err) {
     (void)argc;

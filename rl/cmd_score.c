@@ -3,10 +3,10 @@
 #include "cli.h"
 
 static const char usage[] =
-"usage: rlpt score --model DIR\n"
-"\n"
-"A filter: reads {\"ids\": [...]} lines on stdin and writes {\"logprobs\": [...]} with\n"
-"log p(ids[i+1] | ids[0..i]). Takes ids, so the model directory needs no tokenizer.\n";
+    "usage: rlpt score --model DIR\n"
+    "\n"
+    "A filter: reads {\"ids\": [...]} lines on stdin and writes {\"logprobs\": [...]} with\n"
+    "log p(ids[i+1] | ids[0..i]). Takes ids, so the model directory needs no tokenizer.\n";
 
 static int run(int argc, char **argv, rlpt_err *err) {
     (void)argc;

@@ -3,12 +3,12 @@
 #include "cli.h"
 
 static const char usage[] =
-"usage: rlpt tokenize --tokenizer DIR [--decode | --chat]\n"
-"\n"
-"A filter: reads JSON Lines on stdin, writes one JSON object per input line on stdout.\n"
-"  (default)  {\"text\": s}                                  -> {\"ids\": [...]}\n"
-"  --decode   {\"ids\": [...]}                               -> {\"text\": s}\n"
-"  --chat     {\"messages\": [...], \"add_generation_prompt\": b} -> {\"text\": s}\n";
+    "usage: rlpt tokenize --tokenizer DIR [--decode | --chat]\n"
+    "\n"
+    "A filter: reads JSON Lines on stdin, writes one JSON object per input line on stdout.\n"
+    "  (default)  {\"text\": s}                                  -> {\"ids\": [...]}\n"
+    "  --decode   {\"ids\": [...]}                               -> {\"text\": s}\n"
+    "  --chat     {\"messages\": [...], \"add_generation_prompt\": b} -> {\"text\": s}\n";
 
 static int run(int argc, char **argv, rlpt_err *err) {
     (void)argc;
@@ -16,4 +16,5 @@ static int run(int argc, char **argv, rlpt_err *err) {
     return rl_cli_not_built(err, "tokenize", "the tokenizer, issue #5");
 }
 
-const rl_cmd rl_cmd_tokenize = {"tokenize", "encode, decode or chat-render text with a model's tokenizer", usage, run};
+const rl_cmd rl_cmd_tokenize = {
+    "tokenize", "encode, decode or chat-render text with a model's tokenizer", usage, run};

@@ -1,12 +1,42 @@
-/* rl/cmd_train.c: `rlpt train`. (foundation placeholder, replaced in this issue) */
-#include "cli.h"
+/* rl/cmd_train.c: `rlpt train CONFIG.yaml [--set key=value]... [--resume RUN_DIR]`.
+ * What exists so far: MPI start-up, the config loaded and validated on every rank and agreed,
+ * BLAS threads per rank. The trainer itself (GRPO, SFT, eval, rejection sampling, checkpoints)
+ * is issue #9: until then this answers "not built yet" (exit 2) after the checks, never
+ * pretending to train. */
+#include <stdio.h>
 
-static const char usage[] = "usage: rlpt train CONFIG.yaml\n";
+#include "cli.h"
+#include "config.h"
+#include "policy.h"
+#include "rl.h"
+
+static const char usage[] =
+    "usage: rlpt train CONFIG.yaml [--set key=value]... [--resume RUN_DIR]\n"
+    "\n"
+    "Runs the stages of the config's `pipeline` (sft, grpo, eval, rejection) and writes a run\n"
+    "directory: config.yaml (the effective config), metrics.jsonl, eval.jsonl, samples.jsonl,\n"
+    "checkpoints/step-N/ and `latest`. Launch under mpirun for several ranks:\n"
+    "  mpirun -np 2 build/rlpt train configs/demo.yaml\n"
+    "Every rank checks the config before the first collective; one bad rank stops all.\n"
+    "\n"
+    "  --set key=value  override an option (see rlpt check-config --help)\n"
+    "  --resume DIR     continue the run in DIR from its `latest` checkpoint\n";
 
 static int run(int argc, char **argv, rlpt_err *err) {
-    (void)argc;
-    (void)argv;
-    return rl_cli_not_built(err, "train", "issue #3");
+    rl_cli_config_args a;
+    int rc = rl_cli_parse_config_args(argc, argv, RL_CLI_ALLOW_RESUME, &a, err);
+    if (rc) return rc;
+    rl_config cfg;
+    if ((rc = rl_cli_load_config(&a, &cfg, err))) return rc;
+    if (rl_mpi_should_print()) {
+        policy_blas_info b;
+        policy_blas_get_info(&b);
+        fprintf(stderr, "rlpt train: %s valid on %d rank(s), %d BLAS thread(s) per rank (%s)\n",
+                a.config, rl_mpi_get()->size, b.threads, b.corename);
+    }
+    rl_config_free(&cfg);
+    return rl_cli_not_built(err, "train", "the GRPO trainer, issue #9");
 }
 
-const rl_cmd rl_cmd_train = {"train", "train", usage, run};
+const rl_cmd rl_cmd_train = {"train", "run an experiment (SFT, GRPO, eval, rejection sampling)",
+                             usage, run};

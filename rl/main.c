@@ -10,8 +10,8 @@
 #include "rlpt_version.h"
 
 static const rl_cmd *const commands[] = {
-    &rl_cmd_train,    &rl_cmd_eval,  &rl_cmd_check_config, &rl_cmd_init_model, &rl_cmd_tokenize,
-    &rl_cmd_score,    &rl_cmd_generate, &rl_cmd_reward,    &rl_cmd_plot,
+    &rl_cmd_train, &rl_cmd_eval,     &rl_cmd_check_config, &rl_cmd_init_model, &rl_cmd_tokenize,
+    &rl_cmd_score, &rl_cmd_generate, &rl_cmd_reward,       &rl_cmd_plot,
 };
 #define N_COMMANDS (sizeof commands / sizeof commands[0])
 

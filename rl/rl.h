@@ -11,10 +11,10 @@
  * message. Only rank 0 prints. A failure on any rank is agreed at the next rl_mpi_agree(), so
  * every rank leaves with the same code and none waits forever in a collective. */
 typedef struct rl_mpi {
-    int initialized; /* 1 after rl_mpi_init */
-    int rank, size;  /* in MPI_COMM_WORLD */
+    int initialized;            /* 1 after rl_mpi_init */
+    int rank, size;             /* in MPI_COMM_WORLD */
     int local_rank, local_size; /* among the ranks on this node (shared memory) */
-    int cores;       /* online CPU cores of this node */
+    int cores;                  /* online CPU cores of this node */
 } rl_mpi;
 
 /* MPI_Init (once; later calls return the same context), rank/size, the node-local rank count,

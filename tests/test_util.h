@@ -22,8 +22,8 @@ static inline void assert_close_f(const float *got, const float *want, size_t n,
     }
     if (bad)
         fail_msg("%s: %zu/%zu off (atol %g rtol %g); first [%zu] got %g want %g; max err %g", what,
-                 bad, n, (double)atol, (double)rtol, first, (double)got[first],
-                 (double)want[first], (double)max_err);
+                 bad, n, (double)atol, (double)rtol, first, (double)got[first], (double)want[first],
+                 (double)max_err);
 }
 
 #endif

@@ -17,18 +17,18 @@ extern "C" {
 
 enum {
     RLPT_OK = 0,
-    RLPT_EINVAL = -1,   /* bad input data or argument (dataset line, ids, request) */
-    RLPT_EUSAGE = -2,   /* bad command-line usage */
-    RLPT_ECONFIG = -3,  /* invalid experiment configuration */
-    RLPT_EIO = -4,      /* a file could not be read or written */
-    RLPT_EFORMAT = -5,  /* a file is malformed (checkpoint, tokenizer.json, JSON) */
-    RLPT_ENOMEM = -6,   /* allocation failed or a memory plan does not fit */
-    RLPT_EMPI = -7,     /* an MPI call failed, or another rank reported an error */
-    RLPT_ENOTBUILT = -8, /* the feature is not built yet */
-    RLPT_EPLUGIN = -9,  /* a plugin failed to load or initialise */
-    RLPT_ESANDBOX = -10, /* the sandbox cannot be set up on this machine */
+    RLPT_EINVAL = -1,        /* bad input data or argument (dataset line, ids, request) */
+    RLPT_EUSAGE = -2,        /* bad command-line usage */
+    RLPT_ECONFIG = -3,       /* invalid experiment configuration */
+    RLPT_EIO = -4,           /* a file could not be read or written */
+    RLPT_EFORMAT = -5,       /* a file is malformed (checkpoint, tokenizer.json, JSON) */
+    RLPT_ENOMEM = -6,        /* allocation failed or a memory plan does not fit */
+    RLPT_EMPI = -7,          /* an MPI call failed, or another rank reported an error */
+    RLPT_ENOTBUILT = -8,     /* the feature is not built yet */
+    RLPT_EPLUGIN = -9,       /* a plugin failed to load or initialise */
+    RLPT_ESANDBOX = -10,     /* the sandbox cannot be set up on this machine */
     RLPT_EUNSUPPORTED = -11, /* a valid input uses something rlpt does not support */
-    RLPT_EINTERNAL = -12 /* a bug in rlpt: please report it */
+    RLPT_EINTERNAL = -12     /* a bug in rlpt: please report it */
 };
 
 #define RLPT_ERR_MSG_MAX 4096
@@ -41,8 +41,7 @@ typedef struct rlpt_err {
 /* Sets err->code and err->msg (formatted, truncated to fit) and returns code, so that
  * `return rlpt_errf(err, RLPT_EIO, "%s: %s", path, strerror(errno));` reads naturally.
  * err may be NULL (the code is still returned). */
-int rlpt_errf(rlpt_err *err, int code, const char *fmt, ...)
-    __attribute__((format(printf, 3, 4)));
+int rlpt_errf(rlpt_err *err, int code, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
 int rlpt_verrf(rlpt_err *err, int code, const char *fmt, va_list ap);
 
 /* Appends a line to err->msg (keeps the first code unless none was set). Used by checkers
