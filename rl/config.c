@@ -823,8 +823,11 @@ static void cross_checks(ctx *c, const rl_config *cfg) {
         if (!rw->fn || rw->plugin[0]) continue;
         int known = 0;
         for (const char *const *b = rl_builtin_rewards; *b; b++) known |= !strcmp(*b, rw->fn);
+        const ynode *list = at(c, "rewards"), *fn_node = list;
+        if (list && list->kind == YN_SEQ && i < list->n && ydoc_map_get(list->vals[i], "fn"))
+            fn_node = ydoc_map_get(list->vals[i], "fn");
         if (!known && rw->fn[0])
-            report(c, at(c, "rewards"),
+            report(c, fn_node,
                    "key 'rewards[%d].fn': '%s' is not a built-in reward (math, gsm8k, format, "
                    "length, repetition, language, code); a plugin needs 'plugin: path.so'",
                    i, rw->fn);
