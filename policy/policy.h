@@ -10,6 +10,8 @@
 
 #include "rlpt/err.h"
 
+#include "model.h"
+
 /* ---- BLAS (policy/blas.c) ---------------------------------------------------------------- */
 
 typedef struct policy_blas_info {

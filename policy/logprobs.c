@@ -1,0 +1,55 @@
+/* policy/logprobs.c: the LM head fused with log-softmax, giving the log-probability of given
+ * target tokens (what GRPO and SFT need) and optionally the entropy, for a block of N rows: the
+ * caller passes blocks of at most one sequence so that no more than one (T, V) block of logits
+ * exists. The backward recomputes the block's logits rather than keeping them.
+ * Reference: torch.log_softmax(x @ W^T)[target] and its gradient dlogp * (onehot - softmax). */
+#include "model.h"
+
+#include <cblas.h>
+#include <math.h>
+
+static void logits_of(float *logits, const float *x, const float *w, int N, int C, int V) {
+    /* logits (N, V) = x (N, C) @ W^T (W: (V, C)) */
+    cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, N, V, C, 1.0f, x, C, w, C, 0.0f, logits,
+                V);
+}
+
+void policy_logprobs_forward(float *logp, float *lse, float *entropy, float *logits, const float *x,
+                             const float *w, const int *targets, int N, int C, int V) {
+    logits_of(logits, x, w, N, C, V);
+    for (int n = 0; n < N; n++) {
+        const float *s = logits + (size_t)n * V;
+        float mx = -INFINITY;
+        for (int j = 0; j < V; j++) mx = s[j] > mx ? s[j] : mx;
+        double sum = 0.0, ws = 0.0; /* V terms: a long reduction */
+        for (int j = 0; j < V; j++) {
+            double e = exp((double)s[j] - mx);
+            sum += e;
+            ws += e * s[j];
+        }
+        double l = mx + log(sum);
+        lse[n] = (float)l;
+        logp[n] = targets[n] >= 0 ? (float)(s[targets[n]] - l) : 0.0f;
+        /* H = -sum p log p = lse - sum p s */
+        if (entropy) entropy[n] = (float)(l - ws / sum);
+    }
+}
+
+void policy_logprobs_backward(float *dx, float *dw, float *logits, const float *dlogp,
+                              const float *x, const float *w, const float *lse, const int *targets,
+                              int N, int C, int V) {
+    logits_of(logits, x, w, N, C, V);
+    for (int n = 0; n < N; n++) {
+        float *s = logits + (size_t)n * V;
+        float g = targets[n] >= 0 ? dlogp[n] : 0.0f;
+        /* logp = s[t] - lse: dlogp/ds[j] = [j == t] - softmax(s)[j] */
+        for (int j = 0; j < V; j++) s[j] = -g * expf(s[j] - lse[n]);
+        if (targets[n] >= 0) s[targets[n]] += g;
+    }
+    /* dx (N, C) += dlogits (N, V) @ W (V, C) */
+    cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, N, C, V, 1.0f, logits, V, w, C, 1.0f, dx,
+                C);
+    /* dw (V, C) += dlogits^T (V, N) @ x (N, C) */
+    cblas_sgemm(CblasRowMajor, CblasTrans, CblasNoTrans, V, C, N, 1.0f, logits, V, x, C, 1.0f, dw,
+                C);
+}

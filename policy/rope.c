@@ -1,0 +1,62 @@
+/* policy/rope.c: rotary position embeddings at explicit positions (so a KV cache can rotate
+ * new rows at pos0..), HF's rotate_half convention, with default, linear and llama3 frequency
+ * scaling. Leaves out yarn, dynamic NTK and longrope (config.json refuses them).
+ * Reference: transformers modeling_rope_utils.py (_compute_default_rope_parameters,
+ * _compute_linear_scaling_rope_parameters, _compute_llama3_parameters) and apply_rotary_pos_emb:
+ * out = x * cos + rotate_half(x) * sin, rotate_half(x) = cat(-x[D/2:], x[:D/2]). */
+#include "model.h"
+
+#include <math.h>
+
+/* In fp32 like transformers: inv_freq = 1 / theta^(2i/D), then the scaling. */
+void policy_rope_inv_freq(float *inv_freq, const policy_config *cfg) {
+    int half = cfg->D / 2;
+    float factor = (float)cfg->rope_factor;
+    for (int i = 0; i < half; i++) {
+        float f = 1.0f / powf((float)cfg->rope_theta, (float)(2 * i) / (float)cfg->D);
+        if (cfg->rope_type == POLICY_ROPE_LINEAR) f = f / factor;
+        if (cfg->rope_type == POLICY_ROPE_LLAMA3) {
+            /* long wavelengths are slowed by factor, short ones kept, the band between
+             * interpolated */
+            float old = (float)cfg->rope_orig_max_pos, lo = (float)cfg->rope_low_freq_factor;
+            float hi = (float)cfg->rope_high_freq_factor;
+            float wavelen = (float)6.283185307179586 / f; /* 2 * math.pi */
+            float low_wavelen = old / lo, high_wavelen = old / hi;
+            float scaled = wavelen > low_wavelen ? f / factor : f;
+            if (!(wavelen < high_wavelen) && !(wavelen > low_wavelen)) {
+                float smooth = (old / wavelen - lo) / (hi - lo);
+                scaled = (1.0f - smooth) * scaled / factor + smooth * scaled;
+            }
+            f = scaled;
+        }
+        inv_freq[i] = f;
+    }
+}
+
+/* x (N, nh*D): pairs (i, i + D/2) of every head of row n turn by pos[n] * inv_freq[i].
+ * sign +1 is the forward rotation, -1 its transpose (the backward). */
+static void rotate(float *x, const int *pos, const float *inv_freq, int N, int nh, int D,
+                   float sign) {
+    int half = D / 2;
+    for (int n = 0; n < N; n++) {
+        for (int i = 0; i < half; i++) {
+            float angle = (float)pos[n] * inv_freq[i]; /* fp32 product, as transformers */
+            float c = cosf(angle), s = sign * sinf(angle);
+            for (int h = 0; h < nh; h++) {
+                float *xh = x + (size_t)n * nh * D + (size_t)h * D;
+                float x1 = xh[i], x2 = xh[i + half];
+                xh[i] = x1 * c - x2 * s;
+                xh[i + half] = x2 * c + x1 * s;
+            }
+        }
+    }
+}
+
+void policy_rope_forward(float *x, const int *pos, const float *inv_freq, int N, int nh, int D) {
+    rotate(x, pos, inv_freq, N, nh, D, 1.0f);
+}
+
+/* forward out = R x with R a rotation, so dx = R^T dout: the same turn by -angle */
+void policy_rope_backward(float *dx, const int *pos, const float *inv_freq, int N, int nh, int D) {
+    rotate(dx, pos, inv_freq, N, nh, D, -1.0f);
+}

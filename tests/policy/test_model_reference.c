@@ -1,0 +1,253 @@
+/* tests/policy/test_model_reference.c: the whole model against PyTorch.
+ * - three configs made by tests/reference/model/make_fixtures.py (Llama-like untied with llama3
+ *   RoPE; Qwen2-like with QKV bias and tied embeddings; odd sizes: head_dim 6, one kv head,
+ *   Llama attention_bias): logits, log-probs, entropy, loss, every gradient, and the parameters
+ *   after 5 AdamW steps with clipping; activation recomputation gives the same gradients;
+ * - transformers' own logits for the random llama3-RoPE checkpoint (golden.json);
+ * - greedy decoding of the pretrained TinyStories model equals the reference's tokens (a story,
+ *   see tinystories-656k-llama/greedy-expected.json). */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <cmocka.h>
+
+#include <cjson/cJSON.h>
+#include <stdio.h>
+
+#include "rlpt_io.h"
+#include "test_model_util.h"
+
+typedef struct run {
+    policy_model m;
+    policy_acts a;
+    policy_st_file fx;
+    int *ids, *targets, B, T;
+    float *logp, *grads, *dlogp;
+    int count; /* targets >= 0 */
+} run;
+
+static void run_open(run *r, const char *name, int flags) {
+    char dir[4096], fx[4200];
+    snprintf(dir, sizeof dir, "%s/%s", SRC("tests/data/models"), name);
+    snprintf(fx, sizeof fx, "%s/fixture.safetensors", dir);
+    load_model_or_fail(&r->m, dir);
+    rlpt_err err;
+    assert_int_equal(policy_st_open(&r->fx, fx, &err), 0);
+    const policy_st_tensor *t = policy_st_find(&r->fx, "ids");
+    assert_non_null(t);
+    r->B = (int)t->shape[0], r->T = (int)t->shape[1];
+    size_t n;
+    r->ids = fixture_ids(&r->fx, "ids", &n);
+    r->targets = fixture_ids(&r->fx, "targets", &n);
+    if (policy_acts_init(&r->a, &r->m.cfg, r->B, r->T, flags, &err)) fail_msg("%s", err.msg);
+    r->logp = calloc(n, sizeof(float));
+    r->dlogp = calloc(n, sizeof(float));
+    r->grads = calloc(r->m.layout.total, sizeof(float));
+    r->count = 0;
+    for (size_t i = 0; i < n; i++) r->count += r->targets[i] >= 0;
+    /* loss = -mean(logp over counted targets) */
+    for (size_t i = 0; i < n; i++) r->dlogp[i] = r->targets[i] >= 0 ? -1.0f / r->count : 0.0f;
+}
+
+static void run_close(run *r) {
+    policy_model_free(&r->m);
+    policy_acts_free(&r->a);
+    policy_st_close(&r->fx);
+    free(r->ids), free(r->targets), free(r->logp), free(r->dlogp), free(r->grads);
+}
+
+static double forward_backward(run *r, float *entropy) {
+    rlpt_err err;
+    if (policy_forward(&r->m, &r->a, r->ids, r->targets, r->logp, entropy, &err))
+        fail_msg("%s", err.msg);
+    memset(r->grads, 0, r->m.layout.total * sizeof(float));
+    policy_backward(&r->m, &r->a, r->ids, r->targets, r->dlogp, r->grads);
+    double loss = 0.0;
+    for (int i = 0; i < r->B * r->T; i++) loss -= r->targets[i] >= 0 ? r->logp[i] : 0.0;
+    return loss / r->count;
+}
+
+/* Compares a tensor of ours with fixture tensor `name`; prints the largest error seen. */
+static void compare(const policy_st_file *fx, const char *name, const float *got, size_t n,
+                    float atol, float rtol) {
+    size_t m;
+    float *want = fixture_get(fx, name, &m);
+    assert_int_equal(m, n);
+    assert_close_f(got, want, n, atol, rtol, name);
+    float worst = 0.0f, scale = 0.0f;
+    for (size_t i = 0; i < n; i++) {
+        worst = fmaxf(worst, fabsf(got[i] - want[i]));
+        scale = fmaxf(scale, fabsf(want[i]));
+    }
+    print_message("  %-50s max |err| %.2e (max |value| %.2e)\n", name, worst, scale);
+    free(want);
+}
+
+static void check_config(const char *name) {
+    run r;
+    print_message("%s:\n", name);
+    run_open(&r, name, POLICY_ACTS_TRAIN);
+    size_t N = (size_t)r.B * r.T, V = (size_t)r.m.cfg.V, C = (size_t)r.m.cfg.C;
+    float *entropy = calloc(N, sizeof(float));
+    double loss = forward_backward(&r, entropy);
+    /* the logits of all rows, from the saved final-norm output */
+    float *logits = malloc(N * V * sizeof(float));
+    policy_linear_forward(logits, r.a.xnf, r.m.p.lm_head, NULL, (int)N, (int)C, (int)V);
+    compare(&r.fx, "logits", logits, N * V, 1e-5f, 1e-5f); /* seen <= 2.4e-6 */
+    compare(&r.fx, "logp", r.logp, N, 1e-5f, 1e-5f);       /* seen <= 1.9e-6 */
+    compare(&r.fx, "entropy", entropy, N, 1e-5f, 1e-5f);   /* seen <= 9.6e-7 */
+    float l = (float)loss;
+    compare(&r.fx, "loss", &l, 1, 1e-6f, 1e-6f); /* seen <= 4.8e-7 */
+    char g[POLICY_NAME_MAX + 16];
+    for (int i = 0; i < r.m.layout.n; i++) {
+        const policy_tensor_info *t = &r.m.layout.t[i];
+        snprintf(g, sizeof g, "grad.%s", t->name);
+        compare(&r.fx, g, r.grads + t->offset, t->numel, 2e-6f, 1e-4f); /* seen <= 3e-7 */
+    }
+
+    /* recomputation: the same gradients, bit for bit */
+    run rr;
+    run_open(&rr, name, POLICY_ACTS_TRAIN | POLICY_ACTS_RECOMPUTE);
+    forward_backward(&rr, NULL);
+    assert_memory_equal(rr.grads, r.grads, r.m.layout.total * sizeof(float));
+    assert_memory_equal(rr.logp, r.logp, N * sizeof(float));
+    run_close(&rr);
+
+    /* 5 AdamW steps, clip 1.0, lr 1e-2, weight decay 0.1 on matrices */
+    policy_adamw opt;
+    rlpt_err err;
+    assert_int_equal(policy_adamw_init(&opt, r.m.layout.total, &err), 0);
+    opt.weight_decay = 0.1f;
+    float norms[5];
+    for (int s = 0; s < 5; s++) {
+        forward_backward(&r, NULL);
+        norms[s] = (float)policy_grad_clip(r.grads, r.m.layout.total, 1.0f);
+        policy_adamw_step(&opt, &r.m.layout, r.m.params, r.grads, 1e-2f);
+    }
+    compare(&r.fx, "gradnorm", norms, 5, 1e-5f, 1e-4f); /* seen <= 4e-6 */
+    for (int i = 0; i < r.m.layout.n; i++) {
+        const policy_tensor_info *t = &r.m.layout.t[i];
+        snprintf(g, sizeof g, "adamw5.%s", t->name);
+        /* AdamW moves every element by ~lr whatever |g|, so an element whose gradient is at the
+         * noise level (qwen2 embed[65][3]: 2e-7 at step 1, against gradient errors of 3e-7)
+         * takes noise-signed steps: seen 2.6e-4 there, <= 7e-6 everywhere else; lr = 1e-2 */
+        compare(&r.fx, g, r.m.params + t->offset, t->numel, 1e-3f, 1e-4f);
+    }
+    policy_adamw_free(&opt);
+    free(entropy);
+    free(logits);
+    run_close(&r);
+}
+
+static void test_llama(void **state) {
+    (void)state;
+    check_config("ref-llama");
+}
+static void test_qwen2(void **state) {
+    (void)state;
+    check_config("ref-qwen2");
+}
+static void test_odd(void **state) {
+    (void)state;
+    check_config("ref-odd");
+}
+
+/* Logits of the last rows for ids (B, T). logits: (B*T, V) */
+static void model_logits(const policy_model *m, const int *ids, int B, int T, float *logits) {
+    policy_acts a;
+    rlpt_err err;
+    if (policy_acts_init(&a, &m->cfg, B, T, 0, &err)) fail_msg("%s", err.msg);
+    int *targets = malloc((size_t)B * T * sizeof(int));
+    float *logp = malloc((size_t)B * T * sizeof(float));
+    for (int i = 0; i < B * T; i++) targets[i] = -1;
+    if (policy_forward(m, &a, ids, targets, logp, NULL, &err)) fail_msg("%s", err.msg);
+    policy_linear_forward(logits, a.xnf, m->p.lm_head, NULL, B * T, m->cfg.C, m->cfg.V);
+    free(targets);
+    free(logp);
+    policy_acts_free(&a);
+}
+
+static void test_transformers_golden(void **state) {
+    (void)state;
+    policy_model m;
+    load_model_or_fail(&m, SRC("tests/data/models/ferrl-tiny-llama-random"));
+    char *text;
+    rlpt_err err;
+    assert_int_equal(rlpt_read_file(SRC("tests/data/models/ferrl-tiny-llama-random/golden.json"),
+                                    1 << 20, &text, NULL, &err),
+                     0);
+    cJSON *root = cJSON_Parse(text);
+    free(text);
+    const cJSON *cases = cJSON_GetObjectItem(root, "cases"), *c;
+    int n_cases = 0;
+    cJSON_ArrayForEach(c, cases) {
+        const cJSON *rows = cJSON_GetObjectItem(c, "input_ids"),
+                    *lg = cJSON_GetObjectItem(c, "logits");
+        int B = cJSON_GetArraySize(rows), T = cJSON_GetArraySize(cJSON_GetArrayItem(rows, 0));
+        int *ids = malloc((size_t)B * T * sizeof(int));
+        for (int b = 0; b < B; b++)
+            for (int t = 0; t < T; t++)
+                ids[b * T + t] = cJSON_GetArrayItem(cJSON_GetArrayItem(rows, b), t)->valueint;
+        size_t n = (size_t)B * T * m.cfg.V;
+        assert_int_equal(cJSON_GetArraySize(lg), (int)n);
+        float *want = malloc(n * sizeof(float)), *got = malloc(n * sizeof(float));
+        for (size_t i = 0; i < n; i++) want[i] = (float)cJSON_GetArrayItem(lg, (int)i)->valuedouble;
+        model_logits(&m, ids, B, T, got);
+        /* transformers 5.11 / torch 2.12: logits up to ~4; seen max |diff| 3.8e-6 */
+        assert_close_f(got, want, n, 1e-5f, 1e-5f, c->string);
+        float worst = 0.0f;
+        for (size_t i = 0; i < n; i++) worst = fmaxf(worst, fabsf(got[i] - want[i]));
+        print_message("golden %s: max |diff| vs transformers %.2e\n", c->string, worst);
+        free(ids), free(want), free(got);
+        n_cases++;
+    }
+    assert_int_equal(n_cases, 2);
+    cJSON_Delete(root);
+    policy_model_free(&m);
+}
+
+static void test_tinystories_greedy(void **state) {
+    (void)state;
+    policy_model m;
+    load_model_or_fail(&m, SRC("tests/data/models/tinystories-656k-llama"));
+    char *text;
+    rlpt_err err;
+    assert_int_equal(rlpt_read_file(SRC("tests/data/models/tinystories-656k-llama/"
+                                        "greedy-expected.json"),
+                                    1 << 20, &text, NULL, &err),
+                     0);
+    cJSON *root = cJSON_Parse(text);
+    free(text);
+    const cJSON *want = cJSON_GetObjectItem(root, "ids");
+    int n = cJSON_GetArraySize(want);
+    int *ids = malloc((size_t)n * sizeof(int));
+    float *logits = malloc((size_t)n * m.cfg.V * sizeof(float));
+    ids[0] = m.cfg.bos_id;
+    for (int t = 1; t < n; t++) {
+        model_logits(&m, ids, 1, t, logits);
+        const float *last = logits + (size_t)(t - 1) * m.cfg.V;
+        int best = 0;
+        for (int j = 1; j < m.cfg.V; j++) best = last[j] > last[best] ? j : best;
+        ids[t] = best;
+        if (ids[t] != cJSON_GetArrayItem(want, t)->valueint)
+            fail_msg("greedy token %d: %d, reference %d", t, ids[t],
+                     cJSON_GetArrayItem(want, t)->valueint);
+    }
+    print_message("tinystories: %d greedy tokens equal the reference's: %s\n", n - 1,
+                  cJSON_GetObjectItem(root, "text")->valuestring);
+    free(ids), free(logits);
+    cJSON_Delete(root);
+    policy_model_free(&m);
+}
+
+int main(void) {
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_llama),
+        cmocka_unit_test(test_qwen2),
+        cmocka_unit_test(test_odd),
+        cmocka_unit_test(test_transformers_golden),
+        cmocka_unit_test(test_tinystories_greedy),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
