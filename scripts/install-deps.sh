@@ -21,7 +21,7 @@ pkgs=(build-essential cmake pkg-config git
 # Debian source ships its own npm and conflicts with Debian's npm package).
 # Tests: clang + its sanitizer/fuzzer runtime, the PyTorch / Jinja2 / SymPy references
 # (only under /usr/bin/python3), Node.js for the HF tokenizers reference.
-test_pkgs=(clang libclang-rt-14-dev python3-torch python3-numpy python3-jinja2 python3-sympy
+test_pkgs=(clang clang-format libclang-rt-14-dev python3-torch python3-numpy python3-jinja2 python3-sympy
            nodejs:node npm:npm)
 
 want_test=0
