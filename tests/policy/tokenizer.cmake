@@ -1,1 +1,6 @@
 # tokenizer tests (rlpt_add_test / rlpt_add_script_test / rlpt_add_fuzzer, see tests/CMakeLists.txt)
+rlpt_add_test(test_tokenizer SOURCES ${CMAKE_CURRENT_SOURCE_DIR}/test_tokenizer.c
+  LIBS rlpt_policy PkgConfig::CJSON Threads::Threads LABELS unit reference TIMEOUT 300)
+# Writes rlpt-tiny with policy_tokenizer_write_tiny (the generator of the committed copy).
+add_executable(tokenizer_write_tiny ${CMAKE_CURRENT_SOURCE_DIR}/tokenizer_write_tiny.c)
+target_link_libraries(tokenizer_write_tiny PRIVATE rlpt_policy)
