@@ -69,7 +69,8 @@ int policy_config_load(policy_config *cfg, const char *dir, rlpt_err *err);
 int policy_config_check(const policy_config *cfg, const char *where, rlpt_err *err);
 /* A small default model of the given arch (used by init-model before its flags). */
 void policy_config_default(policy_config *cfg, int arch);
-/* HF config.json text for cfg; malloc'd, caller frees; NULL when out of memory. */
+/* HF config.json text for cfg (ends with a newline); malloc'd, caller frees; NULL when out
+ * of memory. */
 char *policy_config_to_json(const policy_config *cfg);
 
 /* ---- parameter layout (policy/params.c) ------------------------------------------------ */

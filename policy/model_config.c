@@ -339,7 +339,12 @@ char *policy_config_to_json(const policy_config *cfg) {
     if (cfg->n_eos > 1)
         ok = ok && cJSON_AddItemToObject(o, "eos_token_id",
                                          cJSON_CreateIntArray(cfg->eos_ids, cfg->n_eos));
-    char *s = ok ? cJSON_Print(o) : NULL;
+    char *s = ok ? cJSON_Print(o) : NULL, *nl = s ? realloc(s, strlen(s) + 2) : NULL;
     cJSON_Delete(o);
-    return s;
+    if (!nl) {
+        free(s);
+        return NULL;
+    }
+    strcat(nl, "\n");
+    return nl;
 }
