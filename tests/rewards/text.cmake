@@ -1,1 +1,7 @@
 # text tests (rlpt_add_test / rlpt_add_script_test / rlpt_add_fuzzer, see tests/CMakeLists.txt)
+# Issue #6: answer extraction, math equivalence (peer suites, GSM8K, MATH-500, hostile input),
+# format/length/repetition/language rewards, the combination, the `rlpt reward` CLI, fuzzing.
+rlpt_add_test(test_math_peer SOURCES ${CMAKE_CURRENT_SOURCE_DIR}/test_math_peer.c
+  LIBS rlpt_rewards PkgConfig::CJSON LABELS unit reference)
+rlpt_add_test(test_math_data SOURCES ${CMAKE_CURRENT_SOURCE_DIR}/test_math_data.c
+  LIBS rlpt_rewards PkgConfig::CJSON LABELS unit reference)
