@@ -4,3 +4,5 @@ rlpt_add_test(test_tokenizer SOURCES ${CMAKE_CURRENT_SOURCE_DIR}/test_tokenizer.
 # Writes rlpt-tiny with policy_tokenizer_write_tiny (the generator of the committed copy).
 add_executable(tokenizer_write_tiny ${CMAKE_CURRENT_SOURCE_DIR}/tokenizer_write_tiny.c)
 target_link_libraries(tokenizer_write_tiny PRIVATE rlpt_policy)
+rlpt_add_test(test_chat_template SOURCES ${CMAKE_CURRENT_SOURCE_DIR}/test_chat_template.c
+  LIBS rlpt_policy PkgConfig::CJSON LABELS unit reference)
