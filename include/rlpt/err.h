@@ -42,7 +42,8 @@ typedef struct rlpt_err {
  * `return rlpt_errf(err, RLPT_EIO, "%s: %s", path, strerror(errno));` reads naturally.
  * err may be NULL (the code is still returned). */
 int rlpt_errf(rlpt_err *err, int code, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
-int rlpt_verrf(rlpt_err *err, int code, const char *fmt, va_list ap);
+int rlpt_verrf(rlpt_err *err, int code, const char *fmt, va_list ap)
+    __attribute__((format(printf, 3, 0)));
 
 /* Appends a line to err->msg (keeps the first code unless none was set). Used by checkers
  * that report every problem they find, not only the first. Returns err->code. */

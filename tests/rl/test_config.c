@@ -326,8 +326,8 @@ static void test_doc_lists_every_key(void **state) {
     rl_config_print_doc(f);
     fclose(f);
     const char *keys[] = {"rollout.temperature\n    number in (0, 10]; default 1.0",
-                          "grpo.loss_agg\n    one of seq_mean_token_mean|token_mean|"
-                          "seq_mean_token_sum; default token_mean",
+                          ("grpo.loss_agg\n    one of seq_mean_token_mean|token_mean|"
+                           "seq_mean_token_sum; default token_mean"),
                           "rewards[].fn\n    string; required", "pipeline\n    list of"};
     for (size_t i = 0; i < sizeof keys / sizeof keys[0]; i++)
         if (!strstr(buf, keys[i])) fail_msg("doc lacks '%s'", keys[i]);
