@@ -81,9 +81,11 @@ static char *join(const char *s, const span *run, int n) {
     char *out = malloc(total), *o = out;
     if (!out) return NULL;
     for (int i = 0; i < n; i++) {
+        size_t b = run[i].b, e = run[i].e;
+        while (b < e && isspace((unsigned char)s[b])) b++;
+        while (e > b && isspace((unsigned char)s[e - 1])) e--;
         if (i) *o++ = ',', *o++ = ' ';
-        memcpy(o, s + run[i].b, run[i].e - run[i].b);
-        o += run[i].e - run[i].b;
+        for (size_t k = b; k < e; k++) *o++ = s[k] ? s[k] : 0x7f;
     }
     *o = 0;
     return out;
@@ -144,43 +146,54 @@ static int find_boxed(const char *s, size_t b, size_t e, span *run, int *n) {
     return *n;
 }
 
-/* $...$ (one line), $$...$$, \(...\), \[...\] */
+/* Position of the next c1c2 (c2 0: the single char c1, not after a backslash) at or after j;
+ * e when none. The cache makes a left-to-right series of searches O(n) in total. */
+typedef struct next_cache {
+    size_t from, at;
+} next_cache;
+
+static size_t next_of(next_cache *nc, const char *s, size_t j, size_t e, char c1, char c2) {
+    if (nc->at != (size_t)-1 && j >= nc->from && (nc->at >= j)) return nc->at;
+    size_t k = j;
+    for (; k < e; k++) {
+        if (c2 == 0) {
+            if (s[k] == '\\') {
+                k++;
+                continue;
+            }
+            if (s[k] == c1) break;
+        } else if (s[k] == c1 && k + 1 < e && s[k + 1] == c2) {
+            break;
+        }
+    }
+    nc->from = j;
+    nc->at = k;
+    return k;
+}
+
+/* $...$ (one line), $$...$$, \(...\) (one line), \[...\] */
 static int find_envs(const char *s, size_t b, size_t e, span *run, int *n) {
+    next_cache nl = {0, (size_t)-1}, cparen = {0, (size_t)-1}, cbrack = {0, (size_t)-1};
+    next_cache dollar = {0, (size_t)-1}, ddollar = {0, (size_t)-1};
     *n = 0;
     for (size_t i = b; i < e; i++) {
         char c = s[i];
         size_t cb = 0, ce = 0, end = 0;
         if (c == '\\' && i + 1 < e && (s[i + 1] == '(' || s[i + 1] == '[')) {
-            const char *close = s[i + 1] == '(' ? "\\)" : "\\]";
-            size_t j = i + 2;
-            for (; j + 1 < e; j++) {
-                if (s[j] == '\\' && s[j + 1] == close[1]) break;
-                if (s[i + 1] == '(' && s[j] == '\n') {
-                    j = e;
-                    break;
-                }
-            }
-            if (j + 1 >= e) continue;
+            int paren = s[i + 1] == '(';
+            size_t j = next_of(paren ? &cparen : &cbrack, s, i + 2, e, '\\', paren ? ')' : ']');
+            if (j >= e) continue;
+            if (paren && next_of(&nl, s, i + 2, e, '\n', 0) < j) continue;
             cb = i + 2, ce = j, end = j + 2;
         } else if (c == '\\' && i + 1 < e) {
             i++; /* \$ and other escapes */
             continue;
         } else if (c == '$') {
             int dbl = i + 1 < e && s[i + 1] == '$';
-            size_t j = i + (dbl ? 2 : 1);
-            for (; j < e; j++) {
-                if (s[j] == '\\') {
-                    j++;
-                    continue;
-                }
-                if (s[j] == '$') break;
-                if (!dbl && s[j] == '\n') {
-                    j = e;
-                    break;
-                }
-            }
+            size_t j = dbl ? next_of(&ddollar, s, i + 2, e, '$', '$')
+                           : next_of(&dollar, s, i + 1, e, '$', 0);
             if (j >= e) continue;
-            if (dbl && !(j + 1 < e && s[j + 1] == '$')) continue;
+            if (!dbl && next_of(&nl, s, i + 1, e, '\n', 0) < j) continue;
             cb = i + (dbl ? 2 : 1), ce = j, end = j + (dbl ? 2 : 1);
         } else {
             continue;
@@ -194,7 +207,7 @@ static int find_envs(const char *s, size_t b, size_t e, span *run, int *n) {
 
 /* Does s[b..e) read as math rather than prose? (no plain word of 4+ letters outside \text) */
 static int math_like(const char *s, size_t b, size_t e) {
-    if (e - b > 1024) return 0;
+    if (e - b > 8192) return 0;
     size_t run = 0, words = 0; /* words: consecutive plain words of 2+ letters */
     for (size_t i = b; i < e; i++) {
         char c = s[i];
@@ -283,8 +296,8 @@ static int find_last_number(const char *s, size_t b, size_t e, span *out) {
 
 /* "the answer is X", "final answer: X". The span runs to the end of the sentence. */
 static int find_answer_is(const char *s, size_t b, size_t e, span *out) {
-    int found = 0;
-    for (size_t i = b; i + 6 <= e; i++) {
+    if (e < b + 6) return 0;
+    for (size_t i = e - 6 + 1; i-- > b;) { /* backwards: the last one counts */
         if (strncasecmp_ascii(s + i, "answer", 6) != 0) continue;
         size_t j = i + 6;
         while (j < e && s[j] == ' ') j++;
@@ -323,11 +336,10 @@ static int find_answer_is(const char *s, size_t b, size_t e, span *out) {
             k--;
         if (k > j) {
             *out = (span){j, k, i, k};
-            found = 1;
+            return 1;
         }
-        i = j > i ? j - 1 : i;
     }
-    return found;
+    return 0;
 }
 
 static char *dup_span(const char *s, size_t b, size_t e) {
@@ -335,6 +347,8 @@ static char *dup_span(const char *s, size_t b, size_t e) {
     if (!o) return NULL;
     memcpy(o, s + b, e - b);
     o[e - b] = 0;
+    for (size_t i = 0; i < e - b; i++)
+        if (o[i] == 0) o[i] = 0x7f; /* a NUL must not cut the answer short: DEL never parses */
     return o;
 }
 
@@ -436,7 +450,10 @@ static int extract_in(const char *s, size_t b, size_t e, const reward_extract_op
         size_t wb = b, we = e;
         while (wb < we && isspace((unsigned char)s[wb])) wb++;
         while (we > wb && isspace((unsigned char)s[we - 1])) we--;
-        if (we > wb && math_like(s, wb, we)) {
+        int one_word = we > wb && we - wb <= 40;
+        for (size_t i = wb; i < we && one_word; i++)
+            if (isspace((unsigned char)s[i])) one_word = 0;
+        if (we > wb && (one_word || math_like(s, wb, we))) {
             how = REWARD_EXTRACT_WHOLE;
             res = dup_span(s, wb, we);
         }
@@ -476,13 +493,21 @@ int reward_extract(const char *text, size_t len, const reward_extract_opts *o, c
                     e = i;
                     break;
                 }
-            int how = extract_in(text, b, e, o, out);
+            /* inside the tags: a box, "the answer is", ...; else the tag's text itself */
+            reward_extract_opts inner = *o;
+            inner.whole = inner.last_number = 0;
+            int how = extract_in(text, b, e, &inner, out);
             if (how != 0) return how;
             while (b < e && isspace((unsigned char)text[b])) b++;
             while (e > b && isspace((unsigned char)text[e - 1])) e--;
-            if (e == b) return 0;
-            *out = dup_span(text, b, e);
-            return *out ? REWARD_EXTRACT_ANSWER_TAG : -1;
+            if (e > b && e - b <= 1024) {
+                *out = dup_span(text, b, e);
+                return *out ? REWARD_EXTRACT_ANSWER_TAG : -1;
+            }
+            if (!o->last_number) return 0;
+            inner = *o;
+            inner.boxed = inner.answer_is = inner.gsm8k = inner.latex_env = inner.whole = 0;
+            return extract_in(text, b, e, &inner, out);
         }
     }
     return extract_in(text, b, e, o, out);

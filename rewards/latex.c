@@ -973,7 +973,9 @@ static int parse_factor(cur *c) {
 static int parse_term(cur *c) {
     if (++c->depth > MATH_MAX_DEPTH) return fail(c, "answer nested too deeply");
     int x = parse_factor(c);
-    int last_int = is_int_literal(c->t, x) && x >= 0 && c->t->nodes[x].kind == MK_NUM;
+    /* an integer literal (or -integer) may start a mixed number */
+    int last_int = x >= 0 && (is_int_literal(c->t, x) || (c->t->nodes[x].kind == MK_NEG &&
+                                                          is_int_literal(c->t, c->t->nodes[x].a)));
     while (x >= 0) {
         int op = 0;
         size_t before = c->i;
@@ -1026,7 +1028,10 @@ static int parse_term(cur *c) {
         mnode *yn = &c->t->nodes[y];
         if (last_int && yn->kind == MK_DIV && yn->op == 1 && is_int_literal(c->t, yn->a) &&
             is_int_literal(c->t, yn->b)) {
-            x = node(c, MK_ADD, x, y); /* 3\frac12: a mixed number */
+            if (c->t->nodes[x].kind == MK_NEG) /* -3\frac12 = -(3 + 1/2) */
+                x = node(c, MK_NEG, node(c, MK_ADD, c->t->nodes[x].a, y), -1);
+            else
+                x = node(c, MK_ADD, x, y); /* 3\frac12: a mixed number */
         } else {
             x = node(c, MK_MUL, x, y);
         }
@@ -1174,7 +1179,7 @@ static int list_sep(cur *c, int *semi) {
 /* Items separated by list_sep until closer (or the end when closer is 0). With both ';' and
  * ',' at one level, the ';' groups become tuples: "p=5,q=2;p=7,q=2". */
 static int parse_list(cur *c, int closer, int32_t *items, int max, int *n_out) {
-    int32_t group[64];
+    int32_t group[128];
     int n = 0, gn = 0, semi = 0, comma_in_group = 0, grouped = 0;
     for (;;) {
         char ch = peek(c);
@@ -1186,7 +1191,7 @@ static int parse_list(cur *c, int closer, int32_t *items, int max, int *n_out) {
         if (ch == 0) return fail(c, "unclosed bracket");
         int x = parse_rel(c);
         if (x < 0) return -1;
-        if (gn >= 64) return fail(c, "list too long");
+        if (gn >= 128) return fail(c, "list too long");
         group[gn++] = x;
         int was_semi = 0;
         int sep = list_sep(c, &was_semi);

@@ -333,6 +333,7 @@ int reward_math_equiv(reward_math_checker *c, const char *gold, size_t glen, con
     c->syms.n = 0;
     math_parse(&c->g, gold, glen);
     math_parse(&c->p, pred, plen);
+    res->nodes = c->g.n_nodes + c->p.n_nodes;
     if (c->g.root < 0) {
         res->why = c->g.why ? c->g.why : "reference does not parse";
         return 0;

@@ -451,14 +451,16 @@ typedef struct trial_env {
     mpq_t q[2][MATH_MAX_SYMS];
     double d[2][MATH_MAX_SYMS];
     int rank[2][MATH_MAX_SYMS]; /* symbol id -> value slot, per side */
+    int n;                      /* symbols in use (the shared table's size) */
 } trial_env;
 
 static void trial_setup(trial_env *te, const math_tree *gt, int g, const math_tree *pt, int p,
                         const math_cmp_opts *o) {
     uint64_t used[2] = {syms_used(gt, g, 0), syms_used(pt, p, 0)};
     const math_syms *sy = gt->syms;
+    te->n = sy->n;
     for (int side = 0; side < 2; side++) {
-        for (int i = 0; i < MATH_MAX_SYMS; i++) {
+        for (int i = 0; i < te->n; i++) {
             mpq_init(te->q[side][i]);
             te->rank[side][i] = i;
         }
@@ -477,7 +479,7 @@ static void trial_setup(trial_env *te, const math_tree *gt, int g, const math_tr
 static void trial_values(trial_env *te, int trial) {
     uint64_t s = 0x5eed0000ull + (uint64_t)trial * 7919;
     mpq_t slot[MATH_MAX_SYMS];
-    for (int r = 0; r < MATH_MAX_SYMS; r++) {
+    for (int r = 0; r < te->n; r++) {
         mpq_init(slot[r]);
         long n = 1 + (long)(mix(&s) % 2000), d = 200 + (long)(mix(&s) % 201);
         if (trial >= 3 && (mix(&s) & 1)) n = -n;
@@ -485,16 +487,16 @@ static void trial_values(trial_env *te, int trial) {
         mpq_canonicalize(slot[r]);
     }
     for (int side = 0; side < 2; side++)
-        for (int i = 0; i < MATH_MAX_SYMS; i++) {
+        for (int i = 0; i < te->n; i++) {
             mpq_set(te->q[side][i], slot[te->rank[side][i]]);
             te->d[side][i] = mpq_get_d(te->q[side][i]);
         }
-    for (int r = 0; r < MATH_MAX_SYMS; r++) mpq_clear(slot[r]);
+    for (int r = 0; r < te->n; r++) mpq_clear(slot[r]);
 }
 
 static void trial_free(trial_env *te) {
     for (int side = 0; side < 2; side++)
-        for (int i = 0; i < MATH_MAX_SYMS; i++) mpq_clear(te->q[side][i]);
+        for (int i = 0; i < te->n; i++) mpq_clear(te->q[side][i]);
 }
 
 #define N_TRIALS 6
@@ -540,6 +542,8 @@ static int scalar_equiv_pct(const math_tree *gt, int g, int pm_g, int pct_g, con
 
 int math_scalar_equiv(const math_tree *gt, int g, int pm_g, const math_tree *pt, int p, int pm_p,
                       const math_cmp_opts *o, math_eval_budget *bud) {
+    bud->steps -= 8 + 2 * gt->syms->n; /* set-up cost, so that n x m item pairs stay bounded */
+    if (bud->steps < 0) return 0;
     if (scalar_equiv_pct(gt, g, pm_g, 0, pt, p, pm_p, 0, o, bud)) return 1;
     int gp = has_kind(gt, g, MK_PERCENT, 0), pp = has_kind(pt, p, MK_PERCENT, 0);
     if (gp && scalar_equiv_pct(gt, g, pm_g, 1, pt, p, pm_p, 0, o, bud)) return 1;

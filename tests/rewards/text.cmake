@@ -5,3 +5,7 @@ rlpt_add_test(test_math_peer SOURCES ${CMAKE_CURRENT_SOURCE_DIR}/test_math_peer.
   LIBS rlpt_rewards PkgConfig::CJSON LABELS unit reference)
 rlpt_add_test(test_math_data SOURCES ${CMAKE_CURRENT_SOURCE_DIR}/test_math_data.c
   LIBS rlpt_rewards PkgConfig::CJSON LABELS unit reference)
+rlpt_add_test(test_math_equiv SOURCES ${CMAKE_CURRENT_SOURCE_DIR}/test_math_equiv.c
+  LIBS rlpt_rewards)
+rlpt_add_test(test_math_hostile SOURCES ${CMAKE_CURRENT_SOURCE_DIR}/test_math_hostile.c
+  LIBS rlpt_rewards)
