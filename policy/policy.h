@@ -11,6 +11,7 @@
 #include "rlpt/err.h"
 
 #include "model.h"
+#include "tokenizer.h"
 
 /* ---- BLAS (policy/blas.c) ---------------------------------------------------------------- */
 
