@@ -46,8 +46,9 @@ int rlpt_read_file(const char *path, size_t max_bytes, char **out, size_t *len, 
 
 int rlpt_fsync_parent_dir(const char *path, rlpt_err *err) {
     char copy[4096];
-    if (strlen(path) >= sizeof copy) return rlpt_errf(err, RLPT_EIO, "%s: path too long", path);
-    strcpy(copy, path);
+    size_t n = strlen(path);
+    if (n >= sizeof copy) return rlpt_errf(err, RLPT_EIO, "%s: path too long", path);
+    memcpy(copy, path, n + 1);
     const char *dir = dirname(copy);
     int fd = open(dir, O_RDONLY | O_DIRECTORY);
     if (fd < 0) return rlpt_errf(err, RLPT_EIO, "%s: cannot open: %s", dir, strerror(errno));
@@ -60,8 +61,9 @@ int rlpt_fsync_parent_dir(const char *path, rlpt_err *err) {
 
 int rlpt_atomic_open(rlpt_atomic_file *af, const char *path, rlpt_err *err) {
     memset(af, 0, sizeof *af);
-    if (strlen(path) >= sizeof af->path) return rlpt_errf(err, RLPT_EIO, "%s: path too long", path);
-    strcpy(af->path, path);
+    size_t n = strlen(path);
+    if (n >= sizeof af->path) return rlpt_errf(err, RLPT_EIO, "%s: path too long", path);
+    memcpy(af->path, path, n + 1);
     snprintf(af->tmp, sizeof af->tmp, "%s.tmp.%ld", path, (long)getpid());
     int fd = open(af->tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
     if (fd < 0) return rlpt_errf(err, RLPT_EIO, "%s: cannot create: %s", af->tmp, strerror(errno));

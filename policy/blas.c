@@ -14,9 +14,11 @@ void policy_blas_get_info(policy_blas_info *info) {
 int policy_blas_set_threads(int threads, int cores_per_node, int ranks_per_node) {
     if (threads <= 0) {
         const char *env = getenv("OPENBLAS_NUM_THREADS");
-        int from_env = env ? atoi(env) : 0;
+        char *end = NULL;
+        long from_env = env ? strtol(env, &end, 10) : 0;
+        if (!env || end == env || *end || from_env > 1024) from_env = 0; /* ignore junk */
         if (from_env > 0) {
-            threads = from_env;
+            threads = (int)from_env;
         } else {
             if (ranks_per_node < 1) ranks_per_node = 1;
             threads = cores_per_node / ranks_per_node;

@@ -45,6 +45,7 @@ static void report(ctx *c, const ynode *at, const char *fmt, ...) {
     char what[1024];
     va_list ap;
     va_start(ap, fmt);
+    /* NOLINTNEXTLINE(clang-analyzer-valist.Uninitialized): clang 14 misses va_start above */
     vsnprintf(what, sizeof what, fmt, ap);
     va_end(ap);
     if (at && strncmp(at->file, "--set ", 6) == 0) /* a one-line value: no line:col */
@@ -658,7 +659,7 @@ static int compose(ctx *c, const char *path, const ynode *from, char **stack, in
         return 0;
     }
     for (int i = 0; i < depth; i++) {
-        if (strcmp(stack[i], real) == 0) {
+        if (stack[i] && strcmp(stack[i], real) == 0) {
             report(c, from, "%s'%s' includes itself (a cycle through %s)", what, path,
                    stack[depth - 1]);
             free(real);

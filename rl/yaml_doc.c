@@ -50,7 +50,7 @@ static const char *intern_file(ydoc_arena *a, const char *file) {
 static ynode *new_node(ydoc_arena *a, yn_kind kind, const char *file, int line, int col) {
     if (a->n == a->cap) {
         size_t cap = a->cap ? a->cap * 2 : 64;
-        ynode **p = realloc(a->nodes, cap * sizeof *p);
+        ynode **p = realloc(a->nodes, cap * sizeof(ynode *));
         if (!p) return NULL;
         a->nodes = p;
         a->cap = cap;
@@ -84,11 +84,11 @@ ynode *ydoc_new_scalar(ydoc_arena *a, const char *file, int line, int col, const
 static int push_child(ynode *parent, ynode *key, ynode *val) {
     if (parent->n == parent->cap) {
         int cap = parent->cap ? parent->cap * 2 : 8;
-        ynode **v = realloc(parent->vals, (size_t)cap * sizeof *v);
+        ynode **v = realloc(parent->vals, (size_t)cap * sizeof(ynode *));
         if (!v) return -1;
         parent->vals = v;
         if (parent->kind == YN_MAP) {
-            ynode **k = realloc(parent->keys, (size_t)cap * sizeof *k);
+            ynode **k = realloc(parent->keys, (size_t)cap * sizeof(ynode *));
             if (!k) return -1;
             parent->keys = k;
         }
@@ -221,7 +221,6 @@ typedef struct builder {
     int docs;
     int dropped[YDOC_MAX_DEPTH + 1]; /* the pending key was a duplicate: drop its value */
     int soft_errors;                 /* duplicates reported; parsing went on to find more */
-    rlpt_err *err;
 } builder;
 
 static int errat(rlpt_err *err, const char *file, const yaml_mark_t *m, const char *fmt, ...)
@@ -231,6 +230,7 @@ static int errat(rlpt_err *err, const char *file, const yaml_mark_t *m, const ch
     char what[1024];
     va_list ap;
     va_start(ap, fmt);
+    /* NOLINTNEXTLINE(clang-analyzer-valist.Uninitialized): clang 14 misses va_start above */
     vsnprintf(what, sizeof what, fmt, ap);
     va_end(ap);
     if (strncmp(file, "--set ", 6) == 0) /* a command-line value: no line:col */
