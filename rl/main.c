@@ -87,7 +87,14 @@ int main(int argc, char **argv) {
         if (err.code == 0) rlpt_errf(&err, rc, "%s failed", cmd->name);
         if (rl_mpi_should_print()) print_error(&err);
     }
-    rl_mpi_finalize();
+    int print = rl_mpi_should_print(); /* decided before MPI is gone */
+    rlpt_err ferr;
+    rlpt_err_clear(&ferr);
+    int frc = rl_mpi_finalize(&ferr);
+    if (frc && rc == 0) {
+        if (print) print_error(&ferr);
+        rc = frc;
+    }
     if (fflush(stdout) != 0 && rc == 0) {
         perror("rlpt: error: stdout");
         return 1;

@@ -43,8 +43,8 @@ int rl_mpi_init(int *argc, char ***argv, rlpt_err *err) {
         return rc;
     rc = rl_mpi_check(MPI_Comm_rank(node, &g_mpi.local_rank), "MPI_Comm_rank(node)", err);
     if (!rc) rc = rl_mpi_check(MPI_Comm_size(node, &g_mpi.local_size), "MPI_Comm_size(node)", err);
-    MPI_Comm_free(&node);
-    if (rc) return rc;
+    int frc = rl_mpi_check(MPI_Comm_free(&node), "MPI_Comm_free", rc ? NULL : err);
+    if (rc || frc) return rc ? rc : frc;
     long cores = sysconf(_SC_NPROCESSORS_ONLN);
     g_mpi.cores = cores > 0 ? (int)cores : 1;
     return 0;
@@ -64,12 +64,13 @@ int rl_mpi_setup_blas(int blas_threads) {
     return policy_blas_set_threads(blas_threads, cores, local);
 }
 
-void rl_mpi_finalize(void) {
-    if (!g_mpi.initialized) return;
-    int finalized = 0;
-    MPI_Finalized(&finalized);
-    if (!finalized) MPI_Finalize();
+int rl_mpi_finalize(rlpt_err *err) {
+    if (!g_mpi.initialized) return 0;
     g_mpi.initialized = 0;
+    int finalized = 0;
+    int rc = rl_mpi_check(MPI_Finalized(&finalized), "MPI_Finalized", err);
+    if (rc == 0 && !finalized) rc = rl_mpi_check(MPI_Finalize(), "MPI_Finalize", err);
+    return rc;
 }
 
 /* Appends "rank r: <each line of msg>" to out. */

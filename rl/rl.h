@@ -36,8 +36,8 @@ int rl_mpi_should_print(void);
  * node) and returns it. */
 int rl_mpi_setup_blas(int blas_threads);
 
-/* MPI_Finalize when initialised; a no-op otherwise. */
-void rl_mpi_finalize(void);
+/* MPI_Finalize when initialised (returns its checked status); a no-op returning 0 otherwise. */
+int rl_mpi_finalize(rlpt_err *err);
 
 /* Turns an MPI return code into an RLPT_EMPI error naming the call (MPI_Error_string). */
 int rl_mpi_check(int mpi_rc, const char *call, rlpt_err *err);
