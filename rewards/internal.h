@@ -139,3 +139,29 @@ int math_nodes_equiv(math_tree *gt, int g, math_tree *pt, int p, const math_cmp_
                      math_eval_budget *bud);
 
 #endif
+
+/* ---- reward functions (args.c) ----------------------------------------------------------- */
+
+#include "rlpt/err.h"
+
+/* One argument of a reward function: its key, its type and where it goes in the options
+ * struct. Types: 'n' number (double), 'i' integer (int), 'b' boolean (int), 's' string
+ * (char[REWARD_ARG_STR]). Numbers and integers are checked against [min, max]. */
+#define REWARD_ARG_STR 64
+typedef struct reward_arg {
+    const char *key;
+    char type;
+    size_t offset;
+    double min, max;
+    const char *doc;
+} reward_arg;
+
+/* Reads args_json (NULL or a JSON object text) into out by spec (n_spec rows). Unknown keys,
+ * wrong types and out-of-range values are refused with the function's and key's names and what
+ * was expected. Keys not given keep the values already in out (the defaults). */
+int reward_args_load(const char *fn, const char *args_json, const reward_arg *spec, int n_spec,
+                     void *out, rlpt_err *err);
+
+/* The dataset field key of fields_json as a string (a number is printed as text); NULL when
+ * absent or of another type. Returns a malloc'd copy. */
+char *reward_field_string(const char *fields_json, const char *key);

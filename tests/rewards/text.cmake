@@ -9,3 +9,5 @@ rlpt_add_test(test_math_equiv SOURCES ${CMAKE_CURRENT_SOURCE_DIR}/test_math_equi
   LIBS rlpt_rewards)
 rlpt_add_test(test_math_hostile SOURCES ${CMAKE_CURRENT_SOURCE_DIR}/test_math_hostile.c
   LIBS rlpt_rewards)
+rlpt_add_test(test_rewards_text SOURCES ${CMAKE_CURRENT_SOURCE_DIR}/test_rewards_text.c
+  LIBS rlpt_rewards)
