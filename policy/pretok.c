@@ -145,7 +145,7 @@ int tok_regex_compile(pcre2_code **out, const char *pattern, int literal, const 
     }
     int ec;
     PCRE2_SIZE off;
-    uint32_t opts = PCRE2_UTF | PCRE2_UCP | (literal ? PCRE2_LITERAL : 0);
+    uint32_t opts = literal ? PCRE2_UTF | PCRE2_LITERAL : PCRE2_UTF | PCRE2_UCP;
     pcre2_code *re =
         pcre2_compile((PCRE2_SPTR)(o.p ? o.p : ""), PCRE2_ZERO_TERMINATED, opts, &ec, &off, NULL);
     if (!re) {

@@ -96,13 +96,23 @@ static void check_encode(const char *name) {
     assert_int_equal(E.n, S.n + 1); /* header line */
     cJSON *hdr = cJSON_Parse(E.line[0]);
     const char *prefix = cJSON_GetObjectItem(hdr, "prefix")->valuestring;
-    size_t bad_ids = 0, bad_dec = 0, bad_skip = 0, skipped_nul = 0, first_bad = 0;
+    size_t bad_ids = 0, bad_dec = 0, bad_skip = 0, skipped_nul = 0, skipped_js = 0,
+           skipped_subset = 0, first_bad = 0;
     for (size_t i = 0; i < S.n; i++) {
         cJSON *rec = cJSON_Parse(S.line[i]), *exp = cJSON_Parse(E.line[i + 1]);
         assert_non_null(rec);
         assert_non_null(exp);
         size_t len;
         char *text = record_bytes(rec, &len);
+        if (cJSON_IsNull(cJSON_GetObjectItem(exp, "ids"))) { /* a known tokenizers.js deviation */
+            const cJSON *why = cJSON_GetObjectItem(exp, "why");
+            assert_true(cJSON_IsString(why));
+            if (strcmp(why->valuestring, "outside the synthetic subset") == 0)
+                skipped_subset++;
+            else
+                skipped_js++;
+            goto next;
+        }
         if (strstr(S.line[i], "\\u0000")) { /* cJSON strings end at NUL: see test_nul_byte */
             skipped_nul++;
             goto next;
@@ -158,9 +168,12 @@ static void check_encode(const char *name) {
         cJSON_Delete(exp);
     }
     fprintf(stderr,
-            "%s: %zu strings (%zu with NUL checked separately): %zu ids differ, %zu "
-            "decodes differ, %zu skip-special decodes differ\n",
-            name, S.n, skipped_nul, bad_ids, bad_dec, bad_skip);
+            "%s: %zu strings (%zu with NUL checked separately, %zu outside the synthetic "
+            "subset, %zu where tokenizers.js deviates from Rust): %zu ids differ, %zu decodes "
+            "differ, %zu skip-special decodes differ\n",
+            name, S.n, skipped_nul, skipped_subset, skipped_js, bad_ids, bad_dec, bad_skip);
+    assert_true(skipped_js <= 8);
+    assert_true(S.n - skipped_subset - skipped_js - skipped_nul >= 300);
     cJSON_Delete(hdr);
     free_lines(&S);
     free_lines(&E);
@@ -224,6 +237,15 @@ static void test_tiny_encode(void **s) {
     (void)s;
     check_encode("rlpt-tiny");
 }
+/* The parts of the format the real files do not use: NFKC, Split String/Removed, Digits,
+ * character-level BPE with byte_fallback or unk, lstrip/rstrip and normalized added tokens,
+ * a two-sided template, GPT-2's ByteLevel(add_prefix_space, use_regex). */
+static void test_synthetic_encode(void **s) {
+    (void)s;
+    check_encode("synth-charbpe-fallback");
+    check_encode("synth-charbpe-unk");
+    check_encode("synth-gpt2");
+}
 static void test_decode_cases(void **s) {
     (void)s;
     check_decode("qwen2.5-math-1.5b");
@@ -231,6 +253,9 @@ static void test_decode_cases(void **s) {
     check_decode("llama-3.2-3b-instruct");
     check_decode("qwen3-4b");
     check_decode("rlpt-tiny");
+    check_decode("synth-charbpe-fallback");
+    check_decode("synth-charbpe-unk");
+    check_decode("synth-gpt2");
 }
 
 /* A NUL inside text is an ordinary byte (JSON "\u0000"); cJSON cannot carry it, so the fixture's
@@ -447,17 +472,12 @@ static void test_malformed(void **s) {
 
 int main(void) {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_malformed),
-        cmocka_unit_test(test_qwen25_encode),
-        cmocka_unit_test(test_deepseek_encode),
-        cmocka_unit_test(test_llama3_encode),
-        cmocka_unit_test(test_qwen3_encode),
-        cmocka_unit_test(test_tiny_encode),
-        cmocka_unit_test(test_decode_cases),
-        cmocka_unit_test(test_nul_byte),
-        cmocka_unit_test(test_llama3_add_special),
-        cmocka_unit_test(test_decode_bad_id),
-        cmocka_unit_test(test_threads),
+        cmocka_unit_test(test_malformed),        cmocka_unit_test(test_qwen25_encode),
+        cmocka_unit_test(test_deepseek_encode),  cmocka_unit_test(test_llama3_encode),
+        cmocka_unit_test(test_qwen3_encode),     cmocka_unit_test(test_tiny_encode),
+        cmocka_unit_test(test_synthetic_encode), cmocka_unit_test(test_decode_cases),
+        cmocka_unit_test(test_nul_byte),         cmocka_unit_test(test_llama3_add_special),
+        cmocka_unit_test(test_decode_bad_id),    cmocka_unit_test(test_threads),
         cmocka_unit_test(test_tiny_generator),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
