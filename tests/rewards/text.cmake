@@ -11,3 +11,4 @@ rlpt_add_test(test_math_hostile SOURCES ${CMAKE_CURRENT_SOURCE_DIR}/test_math_ho
   LIBS rlpt_rewards)
 rlpt_add_test(test_rewards_text SOURCES ${CMAKE_CURRENT_SOURCE_DIR}/test_rewards_text.c
   LIBS rlpt_rewards)
+rlpt_add_script_test(cli_reward COMMAND bash ${CMAKE_CURRENT_SOURCE_DIR}/cli_reward.sh)
