@@ -1,0 +1,55 @@
+"""PyTorch peer of bench/bench_model.c: the same configs, one training step = forward (the
+plain-torch reference model, tests/reference/model/ref_model.py) + backward + clip_grad_norm_ +
+torch.optim.AdamW, with the same thread count. Prints "RESULT <config> <tokens/s>".
+usage: /usr/bin/python3 bench/bench_model_torch.py tiny|100m [steps] [threads]"""
+import os
+import sys
+import time
+
+import torch
+
+sys.path.insert(0, os.path.join(os.path.dirname(__file__), "..", "tests", "reference", "model"))
+import ref_model  # noqa: E402
+
+CONFIGS = {
+    "tiny": (dict(hidden_size=256, num_hidden_layers=4, num_attention_heads=4,
+                  num_key_value_heads=2, intermediate_size=768, vocab_size=512), 256),
+    "100m": (dict(hidden_size=768, num_hidden_layers=12, num_attention_heads=12,
+                  num_key_value_heads=4, intermediate_size=2048, vocab_size=32000), 512),
+}
+
+
+def main():
+    name = sys.argv[1]
+    steps = int(sys.argv[2]) if len(sys.argv) > 2 else 5
+    torch.set_num_threads(int(sys.argv[3]) if len(sys.argv) > 3 else 2)
+    dims, T = CONFIGS[name]
+    cfg = dict(dims, model_type="llama", tie_word_embeddings=False, rms_norm_eps=1e-6)
+    B = 8
+    g = torch.Generator().manual_seed(1)
+    p = {}
+    for n, shape in ref_model.param_names(cfg):
+        t = torch.ones(shape) if len(shape) == 1 else 0.02 * torch.randn(shape, generator=g)
+        p[n] = t.requires_grad_(True)
+    opt = torch.optim.AdamW(list(p.values()), lr=1e-4)
+    ids = torch.randint(0, dims["vocab_size"], (B, T), generator=g)
+    print(f"torch {torch.__version__}, {torch.get_num_threads()} threads, config {name}")
+    t0 = 0.0
+    for s in range(steps + 1):  # step 0 warms up
+        if s == 1:
+            t0 = time.perf_counter()
+        ts = time.perf_counter()
+        opt.zero_grad()
+        logits = ref_model.forward(cfg, p, ids)
+        loss = torch.nn.functional.cross_entropy(logits[:, :-1].reshape(-1, logits.shape[-1]),
+                                                 ids[:, 1:].reshape(-1))
+        loss.backward()
+        torch.nn.utils.clip_grad_norm_(list(p.values()), 1.0)
+        opt.step()
+        print(f"step {s}: loss {loss.item():.4f}, {time.perf_counter() - ts:.2f} s", flush=True)
+    dt = (time.perf_counter() - t0) / steps
+    print(f"RESULT {name} {B * T / dt:.1f}")
+
+
+if __name__ == "__main__":
+    main()
