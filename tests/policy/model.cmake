@@ -11,3 +11,7 @@ rlpt_add_fuzzer(fuzz_safetensors SOURCES ${CMAKE_CURRENT_SOURCE_DIR}/fuzz_safete
   LIBS rlpt_policy
   CORPUS ${model_bad_checkpoints}
          ${PROJECT_SOURCE_DIR}/tests/data/models/ferrl-tiny-llama-random/model.safetensors)
+file(GLOB model_configs ${PROJECT_SOURCE_DIR}/tests/data/models/*/config.json
+                        ${PROJECT_SOURCE_DIR}/tests/data/bad-checkpoints/*/config.json)
+rlpt_add_fuzzer(fuzz_model_config SOURCES ${CMAKE_CURRENT_SOURCE_DIR}/fuzz_model_config.c
+  LIBS rlpt_policy CORPUS ${model_configs})
