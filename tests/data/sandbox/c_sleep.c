@@ -1,0 +1,4 @@
+// expect: WALL
+// sleeps forever
+#include <unistd.h>
+int main(void) { for (;;) pause(); }

@@ -1,0 +1,3 @@
+// expect: CE
+// control: a compile error
+int main(void) { return }

@@ -1,0 +1,3 @@
+# expect: OK
+# control: a normal program
+print(sum(range(10)))

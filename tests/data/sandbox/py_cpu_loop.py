@@ -1,0 +1,4 @@
+# expect: TLE
+# CPU loop: RLIMIT_CPU sends SIGXCPU
+while True:
+    pass

@@ -1,0 +1,5 @@
+# expect: OLE
+# floods stdout: the supervisor's cap kills it
+import sys
+while True:
+    sys.stdout.write('x' * 65536)

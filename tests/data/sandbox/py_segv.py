@@ -1,0 +1,4 @@
+# expect: SIG
+# control: SIGSEGV
+import ctypes
+ctypes.string_at(0)

@@ -1,0 +1,4 @@
+# expect: OK
+# control: reads stdin
+import sys
+print(sys.stdin.read().strip())

@@ -1,0 +1,244 @@
+/* tests/rewards/test_sandbox.c: the sandbox API. Every verdict from a program made to produce
+ * it, stdin/stdout plumbing, the limits' bounds, the refusal without root (a child that drops
+ * to nobody), and mode none (runs, and has a warning). The attacks are in
+ * test_sandbox_attacks.c. */
+#define _GNU_SOURCE
+#include <signal.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <setjmp.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/wait.h>
+#include <unistd.h>
+#include <cmocka.h>
+
+#include "sandbox.h"
+
+static sandbox *SB;
+
+static int setup(void **state) {
+    (void)state;
+    rlpt_err err = {0};
+    if (sandbox_init(&SB, SANDBOX_NAMESPACES, 3, 60000, &err) != 0) {
+        fprintf(stderr, "sandbox_init: %s\n", err.msg);
+        return -1;
+    }
+    return 0;
+}
+
+static int teardown(void **state) {
+    (void)state;
+    sandbox_free(SB);
+    return 0;
+}
+
+/* Runs `sh -c script` with small limits; stdin optional. */
+static void run_sh(sandbox *sb, const char *script, const char *in, double cpu, double wall,
+                   sandbox_result *r) {
+    const char *argv[] = {"/bin/sh", "-c", script, NULL};
+    sandbox_exec ex;
+    memset(&ex, 0, sizeof ex);
+    ex.argv = argv;
+    ex.stdin_data = in;
+    ex.stdin_len = in ? strlen(in) : 0;
+    sandbox_limits_default(&ex.limits);
+    ex.limits.cpu_s = cpu;
+    ex.limits.wall_s = wall;
+    ex.limits.stdout_max = 4096;
+    rlpt_err err = {0};
+    if (sandbox_run(sb, &ex, r, &err) != 0) fail_msg("sandbox_run: %s", err.msg);
+}
+
+static void test_verdicts(void **state) {
+    (void)state;
+    sandbox_result r;
+    run_sh(SB, "echo hello; echo oops >&2", NULL, 2, 5, &r);
+    assert_int_equal(r.verdict, SANDBOX_OK);
+    assert_string_equal(r.out, "hello\n");
+    assert_string_equal(r.err, "oops\n");
+    sandbox_result_free(&r);
+
+    run_sh(SB, "exit 7", NULL, 2, 5, &r);
+    assert_int_equal(r.verdict, SANDBOX_RE);
+    assert_int_equal(r.exit_code, 7);
+    sandbox_result_free(&r);
+
+    run_sh(SB, "kill -SEGV $$", NULL, 2, 5, &r);
+    assert_int_equal(r.verdict, SANDBOX_SIG);
+    assert_int_equal(r.signal, SIGSEGV);
+    sandbox_result_free(&r);
+
+    run_sh(SB, "while :; do :; done", NULL, 1, 10, &r);
+    assert_int_equal(r.verdict, SANDBOX_TLE);
+    /* rusage lags RLIMIT_CPU's own clock on this VM (seen 0.85 s at a 1 s limit under load) */
+    assert_true(r.cpu_s >= 0.5);
+    sandbox_result_free(&r);
+
+    run_sh(SB, "sleep 100", NULL, 2, 0.5, &r);
+    assert_int_equal(r.verdict, SANDBOX_WALL);
+    assert_true(r.wall_s >= 0.5 && r.wall_s < 5); /* seen: 0.50 */
+    sandbox_result_free(&r);
+
+    run_sh(SB, "while :; do echo xxxxxxxxxxxxxxxx; done", NULL, 5, 10, &r);
+    assert_int_equal(r.verdict, SANDBOX_OLE);
+    assert_int_equal(r.out_len, 4096); /* what was kept: exactly the cap */
+    sandbox_result_free(&r);
+
+    /* a file over RLIMIT_FSIZE: SIGXFSZ for a C program (dd) */
+    run_sh(SB, "exec dd if=/dev/zero of=/box/f bs=1M count=64 2>/dev/null", NULL, 5, 10, &r);
+    assert_int_equal(r.verdict, SANDBOX_OLE);
+    sandbox_result_free(&r);
+}
+
+static void test_stdin_files_env(void **state) {
+    (void)state;
+    const char *argv[] = {"/bin/sh", "../src/run.sh", NULL};
+    sandbox_file files[2] = {{"run.sh", "cat; cat ../src/data.txt; env | sort; pwd; id -u", 0, 0},
+                             {"data.txt", "DATA\n", 5, 0}};
+    files[0].len = strlen(files[0].data);
+    sandbox_exec ex;
+    memset(&ex, 0, sizeof ex);
+    ex.argv = argv;
+    ex.files = files;
+    ex.n_files = 2;
+    ex.stdin_data = "from stdin\n";
+    ex.stdin_len = 11;
+    sandbox_limits_default(&ex.limits);
+    sandbox_result r;
+    rlpt_err err = {0};
+    assert_int_equal(sandbox_run(SB, &ex, &r, &err), 0);
+    assert_int_equal(r.verdict, SANDBOX_OK);
+    assert_non_null(strstr(r.out, "from stdin\nDATA\n"));
+    assert_non_null(strstr(r.out, "HOME=/box\n"));
+    assert_non_null(strstr(r.out, "\n/box\n"));
+    assert_non_null(strstr(r.out, "\n60003\n")); /* uid_base 60000 + slot 3 */
+    assert_null(strstr(r.out, "RLPT_"));         /* nothing of this process's environment */
+    sandbox_result_free(&r);
+
+    /* a big stdin is fed while the program runs (more than a pipe buffer) */
+    size_t n = 1 << 20;
+    char *big = malloc(n + 1);
+    assert_non_null(big);
+    memset(big, 'a', n);
+    big[n] = '\0';
+    const char *wc[] = {"/usr/bin/wc", "-c", NULL};
+    ex.argv = wc;
+    ex.files = NULL;
+    ex.n_files = 0;
+    ex.stdin_data = big;
+    ex.stdin_len = n;
+    assert_int_equal(sandbox_run(SB, &ex, &r, &err), 0);
+    assert_int_equal(r.verdict, SANDBOX_OK);
+    assert_int_equal(atoi(r.out), (int)n);
+    sandbox_result_free(&r);
+    free(big);
+}
+
+static void test_bad_requests(void **state) {
+    (void)state;
+    sandbox_exec ex;
+    memset(&ex, 0, sizeof ex);
+    sandbox_limits_default(&ex.limits);
+    const char *rel[] = {"sh", NULL};
+    ex.argv = rel;
+    sandbox_result r;
+    rlpt_err err = {0};
+    assert_int_equal(sandbox_run(SB, &ex, &r, &err), RLPT_EINVAL);
+    assert_non_null(strstr(err.msg, "absolute"));
+    sandbox_result_free(&r);
+    const char *ok[] = {"/bin/true", NULL};
+    ex.argv = ok;
+    sandbox_file bad = {"../x", "", 0, 0};
+    ex.files = &bad;
+    ex.n_files = 1;
+    assert_int_equal(sandbox_run(SB, &ex, &r, &err), RLPT_EINVAL);
+    assert_non_null(strstr(err.msg, "bad file name"));
+    sandbox_result_free(&r);
+    ex.n_files = 0;
+    const char *missing[] = {"/usr/bin/no-such-program", NULL};
+    ex.argv = missing;
+    assert_int_equal(sandbox_run(SB, &ex, &r, &err), RLPT_ESANDBOX);
+    assert_non_null(strstr(err.msg, "cannot execute /usr/bin/no-such-program"));
+    sandbox_result_free(&r);
+}
+
+static void test_limits_bounds(void **state) {
+    (void)state;
+    sandbox_limits l;
+    sandbox_limits_default(&l);
+    rlpt_err err = {0};
+    assert_int_equal(sandbox_limits_check(&l, &err), 0);
+    l.nofile = 3;
+    assert_int_equal(sandbox_limits_check(&l, &err), RLPT_ECONFIG);
+    assert_non_null(strstr(err.msg, "nofile"));
+    sandbox_limits_default(&l);
+    l.cpu_s = 0;
+    assert_int_equal(sandbox_limits_check(&l, &err), RLPT_ECONFIG);
+    assert_non_null(strstr(err.msg, "cpu_s"));
+    sandbox_mode m;
+    assert_int_equal(sandbox_mode_parse("none", &m, &err), 0);
+    assert_int_equal(m, SANDBOX_NONE);
+    assert_int_equal(sandbox_mode_parse("docker", &m, &err), RLPT_ECONFIG);
+    assert_non_null(strstr(err.msg, "docker"));
+}
+
+/* Without root the sandbox refuses, with a message that says why and what to do. */
+static void test_refuses_without_root(void **state) {
+    (void)state;
+    int p[2];
+    assert_int_equal(pipe(p), 0);
+    pid_t pid = fork();
+    assert_true(pid >= 0);
+    if (pid == 0) {
+        close(p[0]);
+        if (setresgid(65534, 65534, 65534) != 0 || setresuid(65534, 65534, 65534) != 0) _exit(2);
+        sandbox *sb = NULL;
+        rlpt_err err = {0};
+        int rc = sandbox_init(&sb, SANDBOX_NAMESPACES, 0, 60000, &err);
+        dprintf(p[1], "%d %s", rc, err.msg);
+        _exit(sb == NULL ? 0 : 1);
+    }
+    close(p[1]);
+    char buf[4096] = "";
+    ssize_t n = read(p[0], buf, sizeof buf - 1);
+    close(p[0]);
+    int st;
+    waitpid(pid, &st, 0);
+    assert_true(WIFEXITED(st) && WEXITSTATUS(st) == 0);
+    assert_true(n > 0);
+    assert_int_equal(atoi(buf), RLPT_ESANDBOX);
+    assert_non_null(strstr(buf, "needs root"));
+    assert_non_null(strstr(buf, "sandbox: none"));
+}
+
+static void test_mode_none(void **state) {
+    (void)state;
+    assert_null(sandbox_mode_warning(SANDBOX_NAMESPACES));
+    assert_non_null(strstr(sandbox_mode_warning(SANDBOX_NONE), "WITHOUT isolation"));
+    sandbox *sb = NULL;
+    rlpt_err err = {0};
+    assert_int_equal(sandbox_init(&sb, SANDBOX_NONE, 0, 60000, &err), 0);
+    sandbox_result r;
+    run_sh(sb, "cat; echo $HOME; ls ../src", "in\n", 2, 5, &r);
+    assert_int_equal(r.verdict, SANDBOX_OK);
+    assert_non_null(strstr(r.out, "in\n/tmp/rlpt-sandbox-none-"));
+    sandbox_result_free(&r);
+    run_sh(sb, "sleep 100 & sleep 100", NULL, 2, 0.3, &r);
+    assert_int_equal(r.verdict, SANDBOX_WALL);
+    sandbox_result_free(&r);
+    sandbox_free(sb);
+}
+
+int main(void) {
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_verdicts),
+        cmocka_unit_test(test_stdin_files_env),
+        cmocka_unit_test(test_bad_requests),
+        cmocka_unit_test(test_limits_bounds),
+        cmocka_unit_test(test_refuses_without_root),
+        cmocka_unit_test(test_mode_none),
+    };
+    return cmocka_run_group_tests(tests, setup, teardown);
+}
