@@ -193,6 +193,11 @@ int policy_memplan_check(const policy_memplan *mp, size_t limit_bytes, int B, in
 /* Memory the system can give now (MemAvailable), the usual limit for the check above. */
 size_t policy_mem_available(void);
 
+/* Allocates the buffers of a B x T batch, exactly what policy_memplan_compute counts. flags:
+ * 0 forward only (one layer's space reused by all layers); POLICY_ACTS_TRAIN keeps every layer's
+ * activations and the backward work space; TRAIN | POLICY_ACTS_RECOMPUTE keeps only each
+ * layer's input and recomputes the rest of the layer during backward (same gradients, bit for
+ * bit; one extra forward). */
 int policy_acts_init(policy_acts *a, const policy_config *cfg, int B, int T, int flags,
                      rlpt_err *err);
 void policy_acts_free(policy_acts *a);
