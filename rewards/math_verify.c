@@ -310,6 +310,8 @@ int reward_math_equiv(reward_math_checker *c, const char *gold, size_t glen, con
                       size_t plen, const reward_math_opts *o, reward_math_result *res) {
     res->equal = 0;
     res->why = NULL;
+    res->steps = 0;
+    res->nodes = 0;
     if (glen > MATH_MAX_ANSWER || plen > MATH_MAX_ANSWER) {
         res->why = "answer longer than 8192 bytes";
         return 0;
