@@ -43,3 +43,69 @@ int rl_mpi_finalize(rlpt_err *err);
 int rl_mpi_check(int mpi_rc, const char *call, rlpt_err *err);
 
 #endif
+
+/* ---- GRPO maths (rl/grpo.c) -----------------------------------------------------------------
+ * Conventions (one per knob; ../README "GRPO conventions" explains each choice):
+ *   std: unbiased (N-1); advantage eps added to the std; the advantage of a sequence is
+ *   broadcast to all its completion tokens; log-ratios are clamped to [-20, 20] (verl) and a
+ *   clamped token passes no gradient; k3 = exp(x) - x - 1 with x = ref - new clamped the same
+ *   way (no clamp of the result). Aggregation weights w (loss = sum of w * per-token loss):
+ *     RL_AGG_SEQ_MEAN_TOKEN_MEAN  w = 1 / (N_seq * |o_i|)          (GRPO paper)
+ *     RL_AGG_TOKEN_MEAN           w = 1 / N_tok                      (DAPO; TRL "dapo")
+ *     RL_AGG_SEQ_MEAN_TOKEN_SUM   w = 1 / (N_seq * L_const)          (Dr. GRPO; TRL "dr_grpo")
+ *   where N_seq and N_tok count the unmasked sequences / tokens of the optimizer step on ALL
+ *   ranks (the caller allreduces them), so the gradient does not depend on how the batch is
+ *   split. Masked sequences (overlong filtering) count in neither. */
+
+typedef struct rl_adv_stats {
+    int zero_std_groups;            /* groups whose rewards are all equal (no signal) */
+    double reward_mean, reward_std; /* over the batch (std unbiased) */
+} rl_adv_stats;
+
+/* rewards, adv: n_groups * G values, group-major (the G samples of a prompt are adjacent).
+ * mode: RL_ADV_GRPO (r - mean) / (std + eps); RL_ADV_DR_GRPO r - mean; RL_ADV_BATCH_STD
+ * (r - group mean) / (batch std + eps). G >= 2. */
+void rl_grpo_advantages(double *adv, rl_adv_stats *st, const double *rewards, int n_groups, int G,
+                        int mode, double eps);
+
+typedef struct rl_grpo_opts {
+    double clip_low, clip_high; /* ratio kept in [1 - clip_low, 1 + clip_high] */
+    double dual_clip;           /* c > 1: per-token loss of A < 0 capped at -A * c; 0 = off */
+    double beta;                /* KL coefficient in the loss (0 = no KL term) */
+    int kl_estimator;           /* RL_KL_K1 or RL_KL_K3 */
+    double entropy_coef;        /* loss -= entropy_coef * aggregated entropy */
+    int agg;                    /* RL_AGG_* */
+    double agg_tokens;          /* L_const of RL_AGG_SEQ_MEAN_TOKEN_SUM */
+    double n_seq, n_tok;        /* step-wide counts (all ranks) of unmasked sequences / tokens */
+} rl_grpo_opts;
+
+/* One completion's tokens as the update sees them. */
+typedef struct rl_grpo_seq {
+    int T;                 /* completion tokens */
+    const float *logp;     /* (T) log-probs under the current policy */
+    const float *logp_old; /* (T) behaviour log-probs recorded at rollout */
+    const float *logp_ref; /* (T) reference log-probs; NULL when beta == 0 */
+    const float *entropy;  /* (T) policy entropy per token; NULL when entropy_coef == 0 */
+    double adv;            /* the sequence's advantage */
+    int masked;            /* 1: excluded from the loss (overlong filtering) */
+} rl_grpo_seq;
+
+/* Sums over tokens, for metrics; divide by tokens for means. */
+typedef struct rl_grpo_stats {
+    double loss;   /* this call's share of the step loss (sum of w * l) */
+    double tokens; /* unmasked tokens seen */
+    double clipped_low, clipped_high, dual_clipped; /* tokens whose gradient a clip removed */
+    double kl, entropy, ratio; /* sums of per-token k-estimate, entropy, ratio */
+} rl_grpo_stats;
+
+/* For each sequence s and token t: the per-token loss
+ *   l = max(-A r, -A clip(r, 1-clip_low, 1+clip_high))   [dual clip: min(l, -A c) for A < 0]
+ *       + beta * kl(new, ref) - entropy_coef * H,
+ * weighted as above. Writes dlogp[s][t] = d loss / d logp and, when entropy is given,
+ * dent[s][t] = d loss / d H (both may be NULL to only compute the loss). Adds to *st. */
+void rl_grpo_loss(const rl_grpo_seq *seqs, int n, const rl_grpo_opts *o, float *const *dlogp,
+                  float *const *dent, rl_grpo_stats *st);
+
+/* KL in the reward (verl's use_kl_in_reward): r_i -= beta * sum_t kl(old, ref) over the
+ * sequence's tokens, with the behaviour log-probs. */
+double rl_grpo_kl_penalty(const float *logp_old, const float *logp_ref, int T, int estimator);
