@@ -84,6 +84,37 @@ static void compare(const policy_st_file *fx, const char *name, const float *got
     free(want);
 }
 
+/* AdamW moves every element by about lr whatever |g|, so an element whose gradient is at the
+ * noise level of our float gradients against torch's (|grad| < 1e-5 at step 1; e.g. qwen2
+ * embed[65][3] = -2e-7) takes steps of noise-decided size and sign: those are held only to
+ * the 5 * lr that 5 steps can move them (seen up to 4.5e-4); all others to 1e-5 + 1e-4 |want|
+ * (seen <= 2.4e-5, on parameters of magnitude ~1). */
+static void compare_adamw(const policy_st_file *fx, const char *name, const float *got, size_t n) {
+    char key[POLICY_NAME_MAX + 16];
+    snprintf(key, sizeof key, "grad.%s", name);
+    float *grad = fixture_get(fx, key, NULL);
+    snprintf(key, sizeof key, "adamw5.%s", name);
+    float *want = fixture_get(fx, key, NULL);
+    size_t noisy = 0;
+    float worst = 0.0f, worst_noisy = 0.0f;
+    for (size_t i = 0; i < n; i++) {
+        float e = fabsf(got[i] - want[i]);
+        int is_noisy = fabsf(grad[i]) < 1e-5f;
+        noisy += is_noisy;
+        if (is_noisy)
+            worst_noisy = fmaxf(worst_noisy, e);
+        else
+            worst = fmaxf(worst, e);
+        if (!(e <= (is_noisy ? 5e-2f : 1e-5f + 1e-4f * fabsf(want[i]))))
+            fail_msg("%s[%zu]: %g, torch %g (step-1 grad %g)", key, i, (double)got[i],
+                     (double)want[i], (double)grad[i]);
+    }
+    print_message("  %-50s max |err| %.2e; %zu noise-level elements: %.2e\n", key, worst, noisy,
+                  worst_noisy);
+    free(grad);
+    free(want);
+}
+
 static void check_config(const char *name) {
     run r;
     print_message("%s:\n", name);
@@ -94,16 +125,16 @@ static void check_config(const char *name) {
     /* the logits of all rows, from the saved final-norm output */
     float *logits = malloc(N * V * sizeof(float));
     policy_linear_forward(logits, r.a.xnf, r.m.p.lm_head, NULL, (int)N, (int)C, (int)V);
-    compare(&r.fx, "logits", logits, N * V, 1e-5f, 1e-5f); /* seen <= 2.4e-6 */
-    compare(&r.fx, "logp", r.logp, N, 1e-5f, 1e-5f);       /* seen <= 1.9e-6 */
-    compare(&r.fx, "entropy", entropy, N, 1e-5f, 1e-5f);   /* seen <= 9.6e-7 */
+    compare(&r.fx, "logits", logits, N * V, 1e-5f, 1e-5f); /* seen <= 7.5e-6 (|logit| <= 7) */
+    compare(&r.fx, "logp", r.logp, N, 1e-5f, 1e-5f);       /* seen <= 3.4e-6 */
+    compare(&r.fx, "entropy", entropy, N, 1e-5f, 1e-5f);   /* seen <= 1.9e-6 */
     float l = (float)loss;
-    compare(&r.fx, "loss", &l, 1, 1e-6f, 1e-6f); /* seen <= 4.8e-7 */
+    compare(&r.fx, "loss", &l, 1, 1e-6f, 1e-6f); /* seen <= 2.4e-7 */
     char g[POLICY_NAME_MAX + 16];
     for (int i = 0; i < r.m.layout.n; i++) {
         const policy_tensor_info *t = &r.m.layout.t[i];
         snprintf(g, sizeof g, "grad.%s", t->name);
-        compare(&r.fx, g, r.grads + t->offset, t->numel, 2e-6f, 1e-4f); /* seen <= 3e-7 */
+        compare(&r.fx, g, r.grads + t->offset, t->numel, 5e-6f, 1e-4f); /* seen <= 1.5e-6 */
     }
 
     /* recomputation: the same gradients, bit for bit */
@@ -125,14 +156,11 @@ static void check_config(const char *name) {
         norms[s] = (float)policy_grad_clip(r.grads, r.m.layout.total, 1.0f);
         policy_adamw_step(&opt, &r.m.layout, r.m.params, r.grads, 1e-2f);
     }
-    compare(&r.fx, "gradnorm", norms, 5, 1e-5f, 1e-4f); /* seen <= 4e-6 */
+    compare(&r.fx, "gradnorm", norms, 5, 1e-5f, 1e-4f); /* seen <= 1.0e-4 at 10.7 */
     for (int i = 0; i < r.m.layout.n; i++) {
         const policy_tensor_info *t = &r.m.layout.t[i];
         snprintf(g, sizeof g, "adamw5.%s", t->name);
-        /* AdamW moves every element by ~lr whatever |g|, so an element whose gradient is at the
-         * noise level (qwen2 embed[65][3]: 2e-7 at step 1, against gradient errors of 3e-7)
-         * takes noise-signed steps: seen 2.6e-4 there, <= 7e-6 everywhere else; lr = 1e-2 */
-        compare(&r.fx, g, r.m.params + t->offset, t->numel, 1e-3f, 1e-4f);
+        compare_adamw(&r.fx, t->name, r.m.params + t->offset, t->numel);
     }
     policy_adamw_free(&opt);
     free(entropy);
@@ -194,7 +222,7 @@ static void test_transformers_golden(void **state) {
         float *want = malloc(n * sizeof(float)), *got = malloc(n * sizeof(float));
         for (size_t i = 0; i < n; i++) want[i] = (float)cJSON_GetArrayItem(lg, (int)i)->valuedouble;
         model_logits(&m, ids, B, T, got);
-        /* transformers 5.11 / torch 2.12: logits up to ~4; seen max |diff| 3.8e-6 */
+        /* transformers 5.11 / torch 2.12: logits up to ~4; seen max |diff| 4.1e-6 */
         assert_close_f(got, want, n, 1e-5f, 1e-5f, c->string);
         float worst = 0.0f;
         for (size_t i = 0; i < n; i++) worst = fmaxf(worst, fabsf(got[i] - want[i]));
