@@ -84,34 +84,24 @@ static void compare(const policy_st_file *fx, const char *name, const float *got
     free(want);
 }
 
-/* AdamW moves every element by about lr whatever |g|, so an element whose gradient is at the
- * noise level of our float gradients against torch's (|grad| < 1e-5 at step 1; e.g. qwen2
- * embed[65][3] = -2e-7) takes steps of noise-decided size and sign: those are held only to
- * the 5 * lr that 5 steps can move them (seen up to 4.5e-4); all others to 1e-5 + 1e-4 |want|
- * (seen <= 2.4e-5, on parameters of magnitude ~1). */
-static void compare_adamw(const policy_st_file *fx, const char *name, const float *got, size_t n) {
+/* AdamW divides each step by sqrt(v), so elements whose gradients are tiny at some step (e.g.
+ * qwen2 embed[65][3], -2e-7 at step 1) turn float noise into parameter changes of up to lr, and
+ * those feed the next steps' gradients. So: every element within 1e-3 (a tenth of one lr = 1e-2
+ * step; seen 4.5e-4), and at most 1 in 200 beyond 1e-5 + 1e-4 |want| (seen 12 of 43696 in
+ * qwen2). Bias correction, weight decay or moment bugs move whole tensors by ~lr. */
+static void compare_adamw(const policy_st_file *fx, const char *name, const float *got, size_t n,
+                          size_t *loose) {
     char key[POLICY_NAME_MAX + 16];
-    snprintf(key, sizeof key, "grad.%s", name);
-    float *grad = fixture_get(fx, key, NULL);
     snprintf(key, sizeof key, "adamw5.%s", name);
     float *want = fixture_get(fx, key, NULL);
-    size_t noisy = 0;
-    float worst = 0.0f, worst_noisy = 0.0f;
+    assert_close_f(got, want, n, 1e-3f, 0.0f, key);
+    float worst = 0.0f;
     for (size_t i = 0; i < n; i++) {
         float e = fabsf(got[i] - want[i]);
-        int is_noisy = fabsf(grad[i]) < 1e-5f;
-        noisy += is_noisy;
-        if (is_noisy)
-            worst_noisy = fmaxf(worst_noisy, e);
-        else
-            worst = fmaxf(worst, e);
-        if (!(e <= (is_noisy ? 5e-2f : 1e-5f + 1e-4f * fabsf(want[i]))))
-            fail_msg("%s[%zu]: %g, torch %g (step-1 grad %g)", key, i, (double)got[i],
-                     (double)want[i], (double)grad[i]);
+        worst = fmaxf(worst, e);
+        *loose += !(e <= 1e-5f + 1e-4f * fabsf(want[i]));
     }
-    print_message("  %-50s max |err| %.2e; %zu noise-level elements: %.2e\n", key, worst, noisy,
-                  worst_noisy);
-    free(grad);
+    print_message("  %-50s max |err| %.2e\n", key, (double)worst);
     free(want);
 }
 
@@ -157,11 +147,14 @@ static void check_config(const char *name) {
         policy_adamw_step(&opt, &r.m.layout, r.m.params, r.grads, 1e-2f);
     }
     compare(&r.fx, "gradnorm", norms, 5, 1e-5f, 1e-4f); /* seen <= 1.0e-4 at 10.7 */
+    size_t loose = 0;
     for (int i = 0; i < r.m.layout.n; i++) {
         const policy_tensor_info *t = &r.m.layout.t[i];
-        snprintf(g, sizeof g, "adamw5.%s", t->name);
-        compare_adamw(&r.fx, t->name, r.m.params + t->offset, t->numel);
+        compare_adamw(&r.fx, t->name, r.m.params + t->offset, t->numel, &loose);
     }
+    print_message("  adamw5: %zu of %zu elements beyond 1e-5 + 1e-4 |want|\n", loose,
+                  r.m.layout.total);
+    assert_true(loose * 200 <= r.m.layout.total);
     policy_adamw_free(&opt);
     free(entropy);
     free(logits);
