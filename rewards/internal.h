@@ -94,6 +94,7 @@ typedef struct math_tree {
     mpq_t *nums;
     int n_nums;
     char *text; /* TEXT node contents */
+    char *norm; /* the normalised answer being parsed (MATH_MAX_ANSWER + 1 bytes) */
     int n_text;
     int root;        /* -1 when parsing failed */
     const char *why; /* why parsing failed (static string) */
@@ -117,8 +118,8 @@ void math_parse(math_tree *t, const char *s, size_t len);
 int math_new_node(math_tree *t, int kind);
 int math_new_coll(math_tree *t, int kind, const int32_t *items, int n);
 /* Canonical text used for the plain string comparison: spaces, $, \left/\right, \text{}
- * wrappers, \!, \, and a trailing period removed. out has room for len+1 bytes. */
-size_t math_canon(char *out, const char *s, size_t len);
+ * wrappers, \!, \, and a trailing period removed. out and scratch have room for len+1 bytes. */
+size_t math_canon(char *out, const char *s, size_t len, char *scratch);
 
 /* mathexpr.c: scalar expressions */
 typedef struct math_eval_budget {

@@ -22,9 +22,10 @@ int math_tree_init(math_tree *t, math_syms *syms) {
     t->ops = malloc(MATH_MAX_KIDS);
     t->nums = malloc(sizeof(mpq_t) * MATH_MAX_NUMS);
     t->text = malloc(MATH_MAX_ANSWER + 1);
+    t->norm = malloc(MATH_MAX_ANSWER + 1);
     t->syms = syms;
     t->root = -1;
-    if (!t->nodes || !t->kids || !t->ops || !t->nums || !t->text) {
+    if (!t->nodes || !t->kids || !t->ops || !t->nums || !t->text || !t->norm) {
         math_tree_free(t);
         return -1;
     }
@@ -46,6 +47,7 @@ void math_tree_free(math_tree *t) {
     free(t->ops);
     free(t->nums);
     free(t->text);
+    free(t->norm);
     memset(t, 0, sizeof *t);
 }
 
@@ -260,13 +262,8 @@ static size_t normalise(char *out, const char *s, size_t len) {
     return o;
 }
 
-size_t math_canon(char *out, const char *s, size_t len) {
+size_t math_canon(char *out, const char *s, size_t len, char *tmp) {
     /* normalise, then drop spaces and the \text-like wrappers (keeping their content) */
-    char *tmp = malloc(len + 1);
-    if (!tmp) {
-        out[0] = 0;
-        return 0;
-    }
     size_t n = normalise(tmp, s, len), o = 0;
     static const char *const wraps[] = {"\\text{",       "\\textbf{", "\\textit{", "\\textrm{",
                                         "\\textnormal{", "\\mbox{",   "\\mathrm{", "\\mathbf{",
@@ -307,7 +304,6 @@ size_t math_canon(char *out, const char *s, size_t len) {
         o = 1;
     }
     out[o] = 0;
-    free(tmp);
     return o;
 }
 
@@ -1252,11 +1248,7 @@ void math_parse(math_tree *t, const char *s, size_t len) {
         t->why = "answer longer than 8192 bytes";
         return;
     }
-    char *buf = malloc(len + 1);
-    if (!buf) {
-        t->why = "out of memory";
-        return;
-    }
+    char *buf = t->norm;
     size_t n = normalise(buf, s, len);
     cur c = {buf, n, 0, t, 0, 0, 0, 0};
     int32_t items[128];
@@ -1267,5 +1259,4 @@ void math_parse(math_tree *t, const char *s, size_t len) {
         t->root = k == 1 ? items[0] : math_new_coll(t, MK_LIST, items, k);
     }
     if (t->root < 0 && !t->why) t->why = "parse error";
-    free(buf);
 }

@@ -316,17 +316,10 @@ int reward_math_equiv(reward_math_checker *c, const char *gold, size_t glen, con
         res->why = "answer longer than 8192 bytes";
         return 0;
     }
-    char *cg = malloc(glen + 1), *cp = malloc(plen + 1);
-    if (!cg || !cp) {
-        free(cg);
-        free(cp);
-        res->why = "out of memory";
-        return 0;
-    }
-    size_t ng = math_canon(cg, gold, glen), np = math_canon(cp, pred, plen);
+    /* the trees' buffers are free until parsing: canonical texts in text, scratch in norm */
+    char *cg = c->g.text, *cp = c->p.text;
+    size_t ng = math_canon(cg, gold, glen, c->g.norm), np = math_canon(cp, pred, plen, c->p.norm);
     int same = ng > 0 && ng == np && memcmp(cg, cp, ng) == 0;
-    free(cg);
-    free(cp);
     if (same) {
         res->equal = 1;
         res->why = "same text after normalisation";
