@@ -109,6 +109,20 @@ def main():
         dict(CFG, rope_scaling={"rope_type": "yarn", "factor": 4.0}))
     add("missing-hidden-size", good, "EFORMAT", "field 'hidden_size' is missing",
         {k: v for k, v in CFG.items() if k != "hidden_size"})
+    # sharded: an index naming a file outside the directory, and one naming a missing shard
+    for name, shard, code, text in (
+            ("index-bad-filename", "../model.safetensors", "EFORMAT", "maps to a bad file name"),
+            ("index-missing-shard", "model-00002-of-00002.safetensors", "EIO",
+             "model-00002-of-00002.safetensors: cannot open")):
+        case(name, good)
+        d = os.path.join(OUT, name)
+        os.rename(os.path.join(d, "model.safetensors"),
+                  os.path.join(d, "model-00001-of-00002.safetensors"))
+        wm = {n: "model-00001-of-00002.safetensors" for n in ts}
+        wm["model.norm.weight"] = shard
+        with open(os.path.join(d, "model.safetensors.index.json"), "w") as f:
+            json.dump({"metadata": {"total_size": len(data)}, "weight_map": wm}, f, indent=1)
+        expected.append(f"{name}\t{code}\t{text}")
     with open(os.path.join(OUT, "EXPECTED"), "w") as f:
         f.write("# directory\terror code\tpart of the message (made by "
                 "tests/reference/model/make_bad_checkpoints.py)\n")
