@@ -11,6 +11,7 @@
 #include <yaml.h>
 
 #include "rlpt_io.h"
+#include "rlpt_text.h"
 
 struct ydoc_arena {
     ynode **nodes;
@@ -141,60 +142,6 @@ const char *ydoc_describe(const ynode *node, char *buf, size_t n) {
     else
         snprintf(buf, n, "'%s'", node->text);
     return buf;
-}
-
-/* ---- UTF-8 check -------------------------------------------------------------------------- */
-
-/* Returns the offset of the first byte that is not well-formed UTF-8 (RFC 3629: no overlongs,
- * no surrogates, nothing above U+10FFFF) or is a NUL; len when the buffer is clean. */
-static size_t first_bad_utf8(const unsigned char *s, size_t len) {
-    size_t i = 0;
-    while (i < len) {
-        unsigned c = s[i];
-        if (c == 0) return i;
-        if (c < 0x80) {
-            i++;
-            continue;
-        }
-        size_t need;
-        unsigned lo = 0x80, hi = 0xBF; /* allowed range of the second byte */
-        if (c >= 0xC2 && c <= 0xDF)
-            need = 1;
-        else if (c == 0xE0)
-            need = 2, lo = 0xA0;
-        else if (c == 0xED)
-            need = 2, hi = 0x9F;
-        else if (c >= 0xE1 && c <= 0xEF)
-            need = 2;
-        else if (c == 0xF0)
-            need = 3, lo = 0x90;
-        else if (c >= 0xF1 && c <= 0xF3)
-            need = 3;
-        else if (c == 0xF4)
-            need = 3, hi = 0x8F;
-        else
-            return i;
-        if (i + need >= len) return i;
-        for (size_t k = 1; k <= need; k++) {
-            unsigned b = s[i + k];
-            if (k == 1 ? (b < lo || b > hi) : (b < 0x80 || b > 0xBF)) return i;
-        }
-        i += need + 1;
-    }
-    return len;
-}
-
-static void offset_to_line_col(const char *buf, size_t off, int *line, int *col) {
-    *line = 1;
-    *col = 1;
-    for (size_t i = 0; i < off; i++) {
-        if (buf[i] == '\n') {
-            (*line)++;
-            *col = 1;
-        } else if (((unsigned char)buf[i] & 0xC0) != 0x80) {
-            (*col)++;
-        }
-    }
 }
 
 /* ---- the event loop ------------------------------------------------------------------------
@@ -374,10 +321,10 @@ int ydoc_parse(ydoc_arena *a, const char *file, const char *buf, size_t len, yno
     if (len > YDOC_MAX_BYTES)
         return rlpt_errf(err, RLPT_ECONFIG, "%s: %zu bytes; a config file is at most %u", file, len,
                          YDOC_MAX_BYTES);
-    size_t bad = first_bad_utf8((const unsigned char *)buf, len);
+    size_t bad = rlpt_utf8_check(buf, len);
     if (bad < len) {
         int line, col;
-        offset_to_line_col(buf, bad, &line, &col);
+        rlpt_line_col(buf, bad, &line, &col);
         return rlpt_errf(err, RLPT_ECONFIG,
                          "%s:%d:%d: not valid UTF-8 (byte 0x%02x); config files must be UTF-8",
                          file, line, col, (unsigned char)buf[bad]);

@@ -1,0 +1,14 @@
+/* common/rlpt_text.h: text helpers every module shares. */
+#ifndef RLPT_TEXT_H
+#define RLPT_TEXT_H
+
+#include <stddef.h>
+
+/* Offset of the first byte of s[0..len) that is not well-formed UTF-8 (RFC 3629: no overlong
+ * forms, no surrogates, nothing above U+10FFFF) or is a NUL; len when all of it is clean. */
+size_t rlpt_utf8_check(const char *s, size_t len);
+
+/* 1-based line and column (in code points) of byte offset off in s. */
+void rlpt_line_col(const char *s, size_t off, int *line, int *col);
+
+#endif
