@@ -5,6 +5,7 @@
  * Reference: transformers LlamaForCausalLM / Qwen2ForCausalLM forward; llm.c train_gpt2.c. */
 #include "model.h"
 
+#include <assert.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -156,6 +157,7 @@ void policy_backward(const policy_model *m, policy_acts *a, const int *ids, cons
                      const float *dlogp, float *grads) {
     const policy_config *c = &m->cfg;
     int B = a->B, T = a->T, N = B * T, C = c->C, V = c->V;
+    assert(a->flags & POLICY_ACTS_TRAIN); /* forward-only buffers have no backward space */
     policy_params g;
     g.layer = a->grad_layers;
     policy_params_view(&g, c, grads);
