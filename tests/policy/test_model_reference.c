@@ -262,6 +262,70 @@ static void test_tinystories_greedy(void **state) {
     policy_model_free(&m);
 }
 
+/* The generation recipe in model.h, step by step: prefill 5 tokens, then decode one token at a
+ * time over a per-layer KV cache; each step's logits must equal the full causal pass's row. */
+static void forward_cached(const policy_model *m, const int *ids, int Tq, int pos0, float *kc,
+                           float *vc, float *logits) {
+    const policy_config *c = &m->cfg;
+    int C = c->C, F = c->F, HD = c->H * c->D, KD = c->KVH * c->D, Tk = pos0 + Tq;
+    float *x = malloc(sizeof(float) * Tq * C), *xn = malloc(sizeof(float) * Tq * C);
+    float *rstd = malloc(sizeof(float) * Tq), *q = malloc(sizeof(float) * Tq * HD);
+    float *att = malloc(sizeof(float) * Tq * HD), *o = malloc(sizeof(float) * Tq * C);
+    float *lse = malloc(sizeof(float) * c->H * Tq), *scratch = malloc(sizeof(float) * Tq * Tk);
+    float *g = malloc(sizeof(float) * Tq * F), *u = malloc(sizeof(float) * Tq * F);
+    float *h = malloc(sizeof(float) * Tq * F);
+    int *pos = malloc(sizeof(int) * Tq);
+    for (int i = 0; i < Tq; i++) pos[i] = pos0 + i;
+    policy_embedding_forward(x, ids, m->p.wte, Tq, C);
+    for (int l = 0; l < c->L; l++) {
+        const policy_layer_params *lp = &m->p.layer[l];
+        float *kl = kc + (size_t)l * c->max_pos * KD, *vl = vc + (size_t)l * c->max_pos * KD;
+        policy_rmsnorm_forward(xn, rstd, x, lp->ln1, Tq, C, (float)c->rms_eps);
+        policy_linear_forward(q, xn, lp->wq, lp->bq, Tq, C, HD);
+        policy_linear_forward(kl + (size_t)pos0 * KD, xn, lp->wk, lp->bk, Tq, C, KD);
+        policy_linear_forward(vl + (size_t)pos0 * KD, xn, lp->wv, lp->bv, Tq, C, KD);
+        policy_rope_forward(q, pos, m->inv_freq, Tq, c->H, c->D);
+        policy_rope_forward(kl + (size_t)pos0 * KD, pos, m->inv_freq, Tq, c->KVH, c->D);
+        policy_attention_forward(att, lse, scratch, q, kl, vl, Tq, pos0, c->H, c->KVH, c->D);
+        policy_linear_forward(o, att, lp->wo, lp->bo, Tq, HD, C);
+        for (int i = 0; i < Tq * C; i++) x[i] += o[i];
+        policy_rmsnorm_forward(xn, rstd, x, lp->ln2, Tq, C, (float)c->rms_eps);
+        policy_linear_forward(g, xn, lp->wg, NULL, Tq, C, F);
+        policy_linear_forward(u, xn, lp->wu, NULL, Tq, C, F);
+        policy_swiglu_forward(h, g, u, (size_t)Tq * F);
+        policy_linear_forward(o, h, lp->wd, NULL, Tq, F, C);
+        for (int i = 0; i < Tq * C; i++) x[i] += o[i];
+    }
+    policy_rmsnorm_forward(xn, rstd, x, m->p.lnf, Tq, C, (float)c->rms_eps);
+    policy_linear_forward(logits, xn + (size_t)(Tq - 1) * C, m->p.lm_head, NULL, 1, C, c->V);
+    free(x), free(xn), free(rstd), free(q), free(att), free(o), free(lse), free(scratch);
+    free(g), free(u), free(h), free(pos);
+}
+
+static void test_kv_cache_recipe(void **state) {
+    (void)state;
+    const char *dirs[] = {SRC("tests/data/models/ferrl-tiny-llama-random"),
+                          SRC("tests/data/models/ref-qwen2"), SRC("tests/data/models/ref-odd")};
+    for (int d = 0; d < 3; d++) {
+        policy_model m;
+        load_model_or_fail(&m, dirs[d]);
+        const policy_config *c = &m.cfg;
+        int T = 9, ids[9] = {1, 4, 2, 7, 3, 0, 5, 6, 8};
+        size_t cache = (size_t)c->L * c->max_pos * c->KVH * c->D;
+        float *kc = calloc(cache, sizeof(float)), *vc = calloc(cache, sizeof(float));
+        float *full = malloc(sizeof(float) * T * c->V), *step = malloc(sizeof(float) * c->V);
+        model_logits(&m, ids, 1, T, full);
+        forward_cached(&m, ids, 5, 0, kc, vc, step); /* prefill */
+        assert_close_f(step, full + 4 * c->V, (size_t)c->V, 1e-5f, 1e-5f, "prefill");
+        for (int t = 5; t < T; t++) { /* decode */
+            forward_cached(&m, ids + t, 1, t, kc, vc, step);
+            assert_close_f(step, full + (size_t)t * c->V, (size_t)c->V, 1e-5f, 1e-5f, "decode");
+        }
+        free(kc), free(vc), free(full), free(step);
+        policy_model_free(&m);
+    }
+}
+
 int main(void) {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_llama),
@@ -269,6 +333,7 @@ int main(void) {
         cmocka_unit_test(test_odd),
         cmocka_unit_test(test_transformers_golden),
         cmocka_unit_test(test_tinystories_greedy),
+        cmocka_unit_test(test_kv_cache_recipe),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
