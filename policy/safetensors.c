@@ -135,9 +135,17 @@ int policy_st_parse(policy_st_file *f, const uint8_t *buf, size_t size, const ch
                          where, at);
     }
     f->header = root;
+    int n = 0, rc = 0;
+    for (const char *p = end; p < (const char *)buf + 8 + hlen; p++)
+        if (*p != ' ' && *p != '\t' && *p != '\n' && *p != '\r') {
+            rc = rlpt_errf(err, RLPT_EFORMAT,
+                           "%s: bytes after the header's JSON object (only "
+                           "space padding may follow it)",
+                           where);
+            goto fail;
+        }
     f->data = buf + 8 + hlen;
     f->data_size = size - 8 - (size_t)hlen;
-    int n = 0, rc = 0;
     for (const cJSON *j = root->child; j; j = j->next) n++;
     f->t = calloc((size_t)n + 1, sizeof *f->t);
     if (!f->t) {

@@ -79,7 +79,7 @@ static void test_bad_checkpoints(void **state) {
         cases++;
     }
     fclose(f);
-    assert_int_equal(cases, 18);
+    assert_int_equal(cases, 19);
 }
 
 static void tmpdir(char *buf, size_t n, const char *tag) {

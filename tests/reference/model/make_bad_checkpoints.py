@@ -65,6 +65,8 @@ def main():
         "header length 1048576 goes beyond the end of the file")
     add("too-short", b"\x01\x02", "EFORMAT", "too short for a safetensors file")
     add("bad-json", pack(json.dumps(h)[:-5] + "     ", data), "EFORMAT", "bad JSON")
+    add("header-trailing-bytes", pack(json.dumps(h) + "x" * 7, data), "EFORMAT",
+        "bytes after the header's JSON object")
     h2 = json.loads(json.dumps(h))
     h2["model.norm.weight"]["dtype"] = "Q4"
     add("unknown-dtype", pack(json.dumps(h2), data), "EFORMAT",
