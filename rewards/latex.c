@@ -583,7 +583,12 @@ static int inverse_fn(int fn) {
 }
 
 static int parse_func(cur *c, int fn) {
-    int power = -1, inverse = 0;
+    int power = -1, inverse = 0, base = -1;
+    if (fn == MF_LOG10 && peek(c) == '_') { /* \log_b x = ln x / ln b */
+        c->i++;
+        base = parse_arg(c);
+        if (base < 0) return -1;
+    }
     if (peek(c) == '^') {
         c->i++;
         power = parse_arg(c);
@@ -609,7 +614,13 @@ static int parse_func(cur *c, int fn) {
     if (arg < 0) return -1;
     int x = node(c, MK_FUNC, arg, -1);
     if (x < 0) return x;
-    c->t->nodes[x].op = (uint8_t)fn;
+    c->t->nodes[x].op = (uint8_t)(base >= 0 ? MF_LN : fn);
+    if (base >= 0) {
+        int lb = node(c, MK_FUNC, base, -1);
+        if (lb < 0) return lb;
+        c->t->nodes[lb].op = MF_LN;
+        x = node(c, MK_DIV, x, lb);
+    }
     if (power >= 0 && !inverse) x = node(c, MK_POW, x, power);
     return x;
 }

@@ -227,6 +227,12 @@ static void test_expressions(void **state) {
         {"\\frac{1}{x}", "x^{-1}", 1},
         {"e^{i\\pi}", "-1", 0}, /* i and e are symbols: a known false negative */
         {"x", "y", 0},          /* strict symbols */
+        {"3", "\\log_2 8", 1},
+        {"\\log_{3} 81", "4", 1},
+        {"\\frac{\\sqrt{3}}{3}", "\\frac{1}{\\sqrt{3}}", 1},
+        {"x^2 + 7x + 10", "(x+2)(x+5)", 1},
+        {"y=-\\frac{1}{2}x+3", "x+2y=6", 1},
+        {"\\sqrt[3]{2}", "2^{1/3}", 1},
     };
     reward_math_opts o;
     reward_math_opts_default(&o);
