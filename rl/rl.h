@@ -4,6 +4,8 @@
 #ifndef RL_H
 #define RL_H
 
+#include <stdint.h>
+
 #include "rlpt/err.h"
 
 /* ---- MPI (rl/mpi.c) -------------------------------------------------------------------------
@@ -109,3 +111,39 @@ void rl_grpo_loss(const rl_grpo_seq *seqs, int n, const rl_grpo_opts *o, float *
 /* KL in the reward (verl's use_kl_in_reward): r_i -= beta * sum_t kl(old, ref) over the
  * sequence's tokens, with the behaviour log-probs. */
 double rl_grpo_kl_penalty(const float *logp_old, const float *logp_ref, int T, int estimator);
+
+/* ---- datasets (rl/dataset.c, rl/synthetic.c) ------------------------------------------------
+ * A dataset is a list of examples: the prompt (the question; the template is applied later),
+ * the reference answer, the whole record as JSON (what reward functions read: "answer",
+ * HumanEval/MBPP test fields), and, for SFT data, the target completion. */
+
+typedef struct rl_example {
+    char *prompt;
+    char *answer;      /* "" when the format has none */
+    char *fields_json; /* the record as a JSON object text, with "answer" */
+    char *target;      /* SFT completion, or NULL */
+    int line;          /* 1-based line in the file (0 for synthetic) */
+} rl_example;
+
+typedef struct rl_dataset {
+    rl_example *v;
+    int n;
+} rl_dataset;
+
+/* Reads a JSONL file in `format` (RL_DATA_*): jsonl (prompt_key, answer_key), gsm8k
+ * (question, answer with its "#### N" line), math (problem, answer or else solution), humaneval
+ * (prompt, test, entry_point), mbpp (text or prompt, test_list). Each bad line is an error
+ * naming FILE:LINE and the key; the file must hold at least one example. With `sft` set,
+ * records are {prompt_key, "completion"} traces for supervised fine-tuning. */
+int rl_dataset_load(rl_dataset *ds, const char *path, int format, const char *prompt_key,
+                    const char *answer_key, int sft, rlpt_err *err);
+
+/* The synthetic task: n problems of `task` (RL_TASK_*) with `digits`-digit operands, each with
+ * a worked <think> trace and an <answer> as its target. split 0 draws training problems, 1
+ * held-out ones; the two never share a problem (a problem is held out when a hash of its
+ * operands says so, whatever the seed). Deterministic in seed. Errors when the held-out pool
+ * is smaller than n (few digits). */
+int rl_dataset_synthetic(rl_dataset *ds, int task, int digits, int n, int split, uint64_t seed,
+                         rlpt_err *err);
+
+void rl_dataset_free(rl_dataset *ds); /* NULL and zeroed are fine */
