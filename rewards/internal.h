@@ -73,7 +73,7 @@ enum mfunc {
 
 enum mrel { MR_EQ = 1, MR_LT, MR_LE, MR_GT, MR_GE, MR_NE, MR_APPROX, MR_IN };
 
-enum { MF_APPROX = 1, MF_HASPM = 2, MF_HASSYM = 4 }; /* mnode.flags, propagated upwards */
+enum { MF_APPROX = 1, MF_HASPM = 2, MF_HASSYM = 4, MF_HASMAT = 8 }; /* mnode.flags, propagated up */
 
 typedef struct mnode {
     uint8_t kind, op, open, close, flags;

@@ -677,6 +677,7 @@ static int parse_matrix(cur *c, const char *env, size_t envlen) {
     int x = math_new_coll(c->t, MK_MATRIX, cells, n);
     if (x < 0) return fail(c, c->t->why);
     c->t->nodes[x].b = cols;
+    c->t->nodes[x].flags |= MF_HASMAT;
     return x;
 }
 

@@ -3,14 +3,15 @@
  *   - scalars by exact rational / random-point evaluation (mathexpr.c), ± as a pair of values,
  *     a% as a or a/100;
  *   - tuples and intervals in order with the same brackets; bare lists and sets as sets (or in
- *     order, with ordered_lists); unions as sets of parts; matrices cell by cell;
+ *     order, with ordered_lists); unions as sets of parts; matrices cell by cell, after
+ *     evaluating sums, products and scalar multiples of matrix literals;
  *   - equations by proportionality of lhs - rhs (any k != 0), inequalities with k > 0 after
  *     turning > into <; relation chains part by part; a chain a < x < b against an interval;
  *   - "x = 3" as 3: in the prediction every equation stands for its right-hand side, in the
  *     reference only when the left side is a name (x, f(x), (p,q), \frac{NO}{BO}); "a \approx b"
  *     keeps what comes before the \approx.
  * These relation rules follow Math-Verify's verify() (tests/test_all.py::test_relations_math).
- * Left out: simplification beyond evaluation, matrix arithmetic, solution-set reasoning
+ * Left out: simplification beyond evaluation, matrix inverses/determinants, solution-set reasoning
  * (|z| <= 1 vs a union of intervals). */
 #include <stdlib.h>
 #include <string.h>
@@ -206,11 +207,97 @@ static int interval_vs_rel(math_tree *it, int iv, math_tree *rt, int rel, int iv
     return item_equiv(rt, c, it, a, o, bud) && item_equiv(rt, d, it, b, o, bud);
 }
 
+/* A sum, difference or product of matrices (or a scalar times one) as one MATRIX node whose
+ * cells are the expressions of the result: [A + B]_ij = A_ij + B_ij, [AB]_ij = sum_k A_ik B_kj.
+ * -1 when x is not such an expression or the shapes do not fit. */
+static int mat_reduce(math_tree *t, int x, int depth) {
+    const mnode *m = &t->nodes[x];
+    if (m->kind == MK_MATRIX) return x;
+    if (!(m->flags & MF_HASMAT) || depth > 16 || m->kind >= MK_LIST) return -1;
+    int32_t cells[256];
+    int rows, cols;
+    if (m->kind == MK_NEG) {
+        int a = mat_reduce(t, m->a, depth + 1);
+        if (a < 0) return -1;
+        rows = t->nodes[a].n / t->nodes[a].b, cols = t->nodes[a].b;
+        for (int i = 0; i < rows * cols; i++) {
+            int c = math_new_node(t, MK_NEG);
+            if (c < 0) return -1;
+            t->nodes[c].a = t->kids[t->nodes[a].a + i];
+            t->nodes[c].flags = t->nodes[t->nodes[c].a].flags;
+            cells[i] = c;
+        }
+    } else if (m->kind == MK_ADD || m->kind == MK_SUB || m->kind == MK_MUL) {
+        int kind = m->kind, ma = m->a, mb = m->b;
+        int a = (t->nodes[ma].flags & MF_HASMAT) ? mat_reduce(t, ma, depth + 1) : -2;
+        int b = (t->nodes[mb].flags & MF_HASMAT) ? mat_reduce(t, mb, depth + 1) : -2;
+        if (a == -1 || b == -1 || (a == -2 && b == -2)) return -1;
+        int ar = a >= 0 ? t->nodes[a].n / t->nodes[a].b : 0, ac = a >= 0 ? t->nodes[a].b : 0;
+        int br = b >= 0 ? t->nodes[b].n / t->nodes[b].b : 0, bc = b >= 0 ? t->nodes[b].b : 0;
+        if (a >= 0 && b >= 0 && kind == MK_MUL) {
+            if (ac != br || ar * bc > 256) return -1;
+            rows = ar, cols = bc;
+        } else if (a >= 0 && b >= 0) {
+            if (ar != br || ac != bc) return -1;
+            rows = ar, cols = ac;
+        } else {
+            if (kind != MK_MUL) return -1; /* matrix + scalar: not defined */
+            rows = a >= 0 ? ar : br, cols = a >= 0 ? ac : bc;
+        }
+        for (int i = 0; i < rows; i++)
+            for (int j = 0; j < cols; j++) {
+                int cell = -1;
+                if (a >= 0 && b >= 0 && kind == MK_MUL) {
+                    for (int k = 0; k < ac; k++) {
+                        int prod = math_new_node(t, MK_MUL);
+                        if (prod < 0) return -1;
+                        t->nodes[prod].a = t->kids[t->nodes[a].a + i * ac + k];
+                        t->nodes[prod].b = t->kids[t->nodes[b].a + k * bc + j];
+                        t->nodes[prod].flags =
+                            t->nodes[t->nodes[prod].a].flags | t->nodes[t->nodes[prod].b].flags;
+                        if (cell < 0) {
+                            cell = prod;
+                        } else {
+                            int sum = math_new_node(t, MK_ADD);
+                            if (sum < 0) return -1;
+                            t->nodes[sum].a = cell, t->nodes[sum].b = prod;
+                            t->nodes[sum].flags = t->nodes[cell].flags | t->nodes[prod].flags;
+                            cell = sum;
+                        }
+                    }
+                } else {
+                    cell = math_new_node(t, kind);
+                    if (cell < 0) return -1;
+                    t->nodes[cell].a = a >= 0 ? t->kids[t->nodes[a].a + i * cols + j] : ma;
+                    t->nodes[cell].b = b >= 0 ? t->kids[t->nodes[b].a + i * cols + j] : mb;
+                    t->nodes[cell].flags =
+                        t->nodes[t->nodes[cell].a].flags | t->nodes[t->nodes[cell].b].flags;
+                }
+                cells[i * cols + j] = cell;
+            }
+    } else {
+        return -1;
+    }
+    int r = math_new_coll(t, MK_MATRIX, cells, rows * cols);
+    if (r < 0) return -1;
+    t->nodes[r].b = cols;
+    t->nodes[r].flags |= MF_HASMAT;
+    return r;
+}
+
 int math_nodes_equiv(math_tree *gt, int g, math_tree *pt, int p, const math_cmp_opts *o,
                      math_eval_budget *bud) {
     if (bud->steps < 0) return 0;
     g = unwrap(gt, g);
     p = unwrap(pt, p);
+    if ((gt->nodes[g].flags & MF_HASMAT) && gt->nodes[g].kind < MK_LIST) {
+        int r = mat_reduce(gt, g, 0);
+        if (r >= 0) g = r;
+    }
+    if ((pt->nodes[p].flags & MF_HASMAT) && pt->nodes[p].kind < MK_LIST) {
+        int r = mat_reduce(pt, p, 0);
+        if (r >= 0) p = r;
+    }
     const mnode *G = &gt->nodes[g], *P = &pt->nodes[p];
     int gk = G->kind, pk = P->kind;
     item gi[256], pi[256];

@@ -197,6 +197,19 @@ static void test_structures(void **state) {
         {"1 \\pm \\sqrt{2}", "1 + \\sqrt{2}, 1 - \\sqrt{2}", 1},
         {"\\pm 3", "3", 0},
         {"\\text{Evelyn}", "Evelyn", 1},
+        /* matrix arithmetic: sums, products, scalar multiples evaluated cell by cell */
+        {"\\begin{pmatrix}6 & 8\\\\10 & 12\\end{pmatrix}",
+         "\\begin{pmatrix}1 & 2\\\\3 & 4\\end{pmatrix}+\\begin{pmatrix}5 & 6\\\\7 & "
+         "8\\end{pmatrix}",
+         1},
+        {"\\begin{pmatrix}19 & 22\\\\43 & 50\\end{pmatrix}",
+         "\\begin{pmatrix}1 & 2\\\\3 & 4\\end{pmatrix}\\begin{pmatrix}5 & 6\\\\7 & 8\\end{pmatrix}",
+         1},
+        {"\\begin{pmatrix}23 & 34\\\\31 & 46\\end{pmatrix}", /* BA, not AB */
+         "\\begin{pmatrix}1 & 2\\\\3 & 4\\end{pmatrix}\\begin{pmatrix}5 & 6\\\\7 & 8\\end{pmatrix}",
+         0},
+        {"\\begin{pmatrix}2 \\\\ 4\\end{pmatrix}", "2\\begin{pmatrix}1 \\\\ 2\\end{pmatrix}", 1},
+        {"\\begin{pmatrix}2 \\\\ 4\\end{pmatrix}", "\\begin{pmatrix}1 \\\\ 2\\end{pmatrix} + 1", 0},
     };
     reward_math_opts o;
     reward_math_opts_default(&o);
