@@ -1,0 +1,132 @@
+/* rollout/matmul.c: the projections of generation, out = inp @ W^T + b, written so that each
+ * output element is the same function of its two rows whatever the batch: rollout_dot's lane
+ * structure is fixed, tiles only decide how many dots run at once, and threads split columns.
+ * That is what makes sampling reproducible across batch sizes, continuous-batching slot order,
+ * thread counts and MPI ranks (OpenBLAS may pick another kernel, and so another rounding, for
+ * another matrix shape). Leaves out bf16 weights. Reference: the dot-product formulation of
+ * torch.nn.functional.linear; register tiling as in llama.cpp's ggml_vec_dot_f32. */
+#define _POSIX_C_SOURCE 200809L
+#include "internal.h"
+
+#include <math.h>
+#include <string.h>
+
+#if defined(__AVX512F__)
+#include <immintrin.h>
+#endif
+
+#define LANES 16
+#define TN    4 /* rows of inp per tile */
+#define TO    4 /* rows of W per tile */
+
+/* the fixed reduction of the 16 lanes */
+static inline float reduce16(const float *acc) {
+    float s8[8], s4[4];
+    for (int l = 0; l < 8; l++) s8[l] = acc[l] + acc[l + 8];
+    for (int l = 0; l < 4; l++) s4[l] = s8[l] + s8[l + 4];
+    float s0 = s4[0] + s4[2], s1 = s4[1] + s4[3];
+    return s0 + s1;
+}
+
+#if defined(__AVX512F__)
+/* rn x ro dots of length K: out[n * ldo + o] = dot(a + n * K, w + o * K) */
+static inline __attribute__((always_inline)) void tile(float *out, int ldo, const float *a,
+                                                       const float *w, int K, int rn, int ro) {
+    __m512 acc[TN][TO];
+    for (int n = 0; n < rn; n++)
+        for (int o = 0; o < ro; o++) acc[n][o] = _mm512_setzero_ps();
+    int k = 0;
+    for (; k + LANES <= K; k += LANES) {
+        __m512 av[TN];
+        for (int n = 0; n < rn; n++) av[n] = _mm512_loadu_ps(a + (size_t)n * K + k);
+        for (int o = 0; o < ro; o++) {
+            __m512 wv = _mm512_loadu_ps(w + (size_t)o * K + k);
+            for (int n = 0; n < rn; n++) acc[n][o] = _mm512_fmadd_ps(av[n], wv, acc[n][o]);
+        }
+    }
+    if (k < K) { /* lanes past the end keep their value, as the portable path's */
+        __mmask16 m = (__mmask16)((1u << (K - k)) - 1u);
+        __m512 av[TN];
+        for (int n = 0; n < rn; n++) av[n] = _mm512_maskz_loadu_ps(m, a + (size_t)n * K + k);
+        for (int o = 0; o < ro; o++) {
+            __m512 wv = _mm512_maskz_loadu_ps(m, w + (size_t)o * K + k);
+            for (int n = 0; n < rn; n++) acc[n][o] = _mm512_mask3_fmadd_ps(av[n], wv, acc[n][o], m);
+        }
+    }
+    float lanes[LANES];
+    for (int n = 0; n < rn; n++)
+        for (int o = 0; o < ro; o++) {
+            _mm512_storeu_ps(lanes, acc[n][o]);
+            out[(size_t)n * ldo + o] = reduce16(lanes);
+        }
+}
+#else
+static inline void tile(float *out, int ldo, const float *a, const float *w, int K, int rn,
+                        int ro) {
+    for (int n = 0; n < rn; n++)
+        for (int o = 0; o < ro; o++) {
+            const float *x = a + (size_t)n * K, *y = w + (size_t)o * K;
+            float acc[LANES] = {0};
+            for (int k = 0; k < K; k++) acc[k % LANES] = fmaf(x[k], y[k], acc[k % LANES]);
+            out[(size_t)n * ldo + o] = reduce16(acc);
+        }
+}
+#endif
+
+float rollout_dot(const float *a, const float *b, int K) {
+    float r;
+    tile(&r, 1, a, b, K, 1, 1);
+    return r;
+}
+
+typedef struct mm_task {
+    float *out;
+    const float *inp, *w, *bias;
+    int N, IC, OC;
+} mm_task;
+
+/* Rows are blocked so that a block of inp stays in L2 while W streams past once per block. */
+#define ROW_BLOCK 64
+
+static void mm_part(void *arg, int t, int nt) {
+    const mm_task *m = arg;
+    int nblk = (m->OC + TO - 1) / TO; /* column tiles, split evenly over threads */
+    int o0 = (int)((long)nblk * t / nt) * TO, o1 = (int)((long)nblk * (t + 1) / nt) * TO;
+    if (o1 > m->OC) o1 = m->OC;
+    for (int r0 = 0; r0 < m->N; r0 += ROW_BLOCK) {
+        int r1 = r0 + ROW_BLOCK < m->N ? r0 + ROW_BLOCK : m->N;
+        for (int o = o0; o < o1; o += TO) {
+            const float *w = m->w + (size_t)o * m->IC;
+            int ro = o + TO <= o1 ? TO : o1 - o;
+            for (int n = r0; n < r1; n += TN) {
+                float *out = m->out + (size_t)n * m->OC + o;
+                const float *a = m->inp + (size_t)n * m->IC;
+                int rn = n + TN <= r1 ? TN : r1 - n;
+                if (rn == TN && ro == TO)
+                    tile(out, m->OC, a, w, m->IC, TN, TO);
+                else if (rn == 1 && ro == TO)
+                    tile(out, m->OC, a, w, m->IC, 1, TO);
+                else
+                    for (int i = 0; i < rn; i++) /* edges, one dot at a time: the same values */
+                        for (int j = 0; j < ro; j++)
+                            tile(out + (size_t)i * m->OC + j, m->OC, a + (size_t)i * m->IC,
+                                 w + (size_t)j * m->IC, m->IC, 1, 1);
+            }
+        }
+        if (m->bias)
+            for (int n = r0; n < r1; n++)
+                for (int o = o0; o < o1; o++) m->out[(size_t)n * m->OC + o] += m->bias[o];
+    }
+}
+
+/* Below this many multiply-adds, waking the workers costs more than it saves. */
+#define PARALLEL_MIN (1L << 16)
+
+void rollout_matmul(rollout_pool *pool, float *out, const float *inp, const float *w,
+                    const float *bias, int N, int IC, int OC) {
+    mm_task m = {out, inp, w, bias, N, IC, OC};
+    if (pool && pool->n > 1 && (long)N * IC * OC >= PARALLEL_MIN)
+        rollout_pool_run(pool, mm_part, &m);
+    else
+        mm_part(&m, 0, 1);
+}

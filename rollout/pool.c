@@ -1,0 +1,94 @@
+/* rollout/pool.c: a fixed set of worker threads that all run one task and meet again, so that
+ * the projections of generation use the cores without OpenBLAS (whose results may depend on
+ * the batch shape). Leaves out work stealing and nested tasks. Reference: the fork-join
+ * pattern of llama.cpp's ggml thread pool, with a mutex and two condition variables. */
+#include "internal.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+typedef struct worker_arg {
+    rollout_pool *p;
+    int t;
+} worker_arg;
+
+static void *worker(void *a) {
+    worker_arg *wa = a;
+    rollout_pool *p = wa->p;
+    int t = wa->t;
+    free(wa);
+    long seen = 0;
+    for (;;) {
+        pthread_mutex_lock(&p->mu);
+        while (!p->quit && p->generation == seen) pthread_cond_wait(&p->go, &p->mu);
+        if (p->quit) {
+            pthread_mutex_unlock(&p->mu);
+            return NULL;
+        }
+        seen = p->generation;
+        rollout_task_fn fn = p->fn;
+        void *arg = p->arg;
+        pthread_mutex_unlock(&p->mu);
+        fn(arg, t, p->n);
+        pthread_mutex_lock(&p->mu);
+        if (--p->pending == 0) pthread_cond_signal(&p->done);
+        pthread_mutex_unlock(&p->mu);
+    }
+}
+
+int rollout_pool_init(rollout_pool *p, int n, rlpt_err *err) {
+    memset(p, 0, sizeof *p);
+    if (n < 1) n = 1;
+    p->n = 1;
+    pthread_mutex_init(&p->mu, NULL);
+    pthread_cond_init(&p->go, NULL);
+    pthread_cond_init(&p->done, NULL);
+    if (n == 1) return 0;
+    p->threads = calloc((size_t)n - 1, sizeof *p->threads);
+    if (!p->threads) return rlpt_errf(err, RLPT_ENOMEM, "out of memory for %d threads", n);
+    for (int t = 1; t < n; t++) {
+        worker_arg *wa = malloc(sizeof *wa);
+        if (wa) *wa = (worker_arg){p, t};
+        if (!wa || pthread_create(&p->threads[t - 1], NULL, worker, wa) != 0) {
+            free(wa);
+            rollout_pool_free(p);
+            return rlpt_errf(err, RLPT_ENOMEM,
+                             "cannot start generation thread %d of %d (lower the thread count)", t,
+                             n);
+        }
+        p->n = t + 1;
+    }
+    return 0;
+}
+
+void rollout_pool_free(rollout_pool *p) {
+    if (!p) return;
+    pthread_mutex_lock(&p->mu);
+    p->quit = 1;
+    pthread_cond_broadcast(&p->go);
+    pthread_mutex_unlock(&p->mu);
+    for (int t = 1; t < p->n; t++) pthread_join(p->threads[t - 1], NULL);
+    free(p->threads);
+    pthread_mutex_destroy(&p->mu);
+    pthread_cond_destroy(&p->go);
+    pthread_cond_destroy(&p->done);
+    memset(p, 0, sizeof *p);
+}
+
+void rollout_pool_run(rollout_pool *p, rollout_task_fn fn, void *arg) {
+    if (p->n <= 1) {
+        fn(arg, 0, 1);
+        return;
+    }
+    pthread_mutex_lock(&p->mu);
+    p->fn = fn;
+    p->arg = arg;
+    p->pending = p->n - 1;
+    p->generation++;
+    pthread_cond_broadcast(&p->go);
+    pthread_mutex_unlock(&p->mu);
+    fn(arg, 0, p->n);
+    pthread_mutex_lock(&p->mu);
+    while (p->pending > 0) pthread_cond_wait(&p->done, &p->mu);
+    pthread_mutex_unlock(&p->mu);
+}
