@@ -92,7 +92,7 @@ static int cache_get(tok_cache *c, uint32_t h, const char *s, size_t n, tok_ids 
 
 static void cache_put(tok_cache *c, uint32_t h, const char *s, size_t n, const int32_t *ids,
                       size_t k) {
-    if (n == 0 || n > TOK_CACHE_KEY_MAX || k > TOK_CACHE_IDS_MAX) return;
+    if (n == 0 || n > TOK_CACHE_KEY_MAX || k == 0 || k > TOK_CACHE_IDS_MAX) return;
     size_t i = h & (TOK_CACHE_SLOTS - 1);
     pthread_mutex_t *lk = &c->lock[i % TOK_CACHE_SHARDS];
     pthread_mutex_lock(lk);
@@ -176,7 +176,8 @@ static int emit_unknown(const policy_tokenizer *tok, const char *s, size_t n, in
 int tok_bpe_word(const policy_tokenizer *tok, const char *s, size_t n, tok_ids *out,
                  rlpt_err *err) {
     if (n == 0) return 0;
-    if (tok->byte_level && n == 1) return tok_ids_push(out, tok->byte_id[(unsigned char)s[0]]);
+    if (tok->byte_level && n == 1 && tok->byte_id[(unsigned char)s[0]] >= 0)
+        return tok_ids_push(out, tok->byte_id[(unsigned char)s[0]]);
     if (tok->ignore_merges) {
         int32_t id = tok_map_get(&tok->by_raw, s, n);
         if (id >= 0) return tok_ids_push(out, id);
@@ -251,6 +252,6 @@ int tok_bpe_word(const policy_tokenizer *tok, const char *s, size_t n, tok_ids *
         free(hp);
     }
     if (rc) return rlpt_errf(err, RLPT_ENOMEM, "tokenizer: out of memory");
-    cache_put(cache, h, s, n, out->v + first, out->n - first);
+    if (out->n > first) cache_put(cache, h, s, n, out->v + first, out->n - first);
     return 0;
 }

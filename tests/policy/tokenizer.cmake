@@ -7,3 +7,10 @@ target_link_libraries(tokenizer_write_tiny PRIVATE rlpt_policy)
 rlpt_add_test(test_chat_template SOURCES ${CMAKE_CURRENT_SOURCE_DIR}/test_chat_template.c
   LIBS rlpt_policy PkgConfig::CJSON LABELS unit reference)
 rlpt_add_script_test(test_tokenize_cli COMMAND bash ${CMAKE_CURRENT_SOURCE_DIR}/test_tokenize_cli.sh)
+# Fuzz targets (replayed over their seed corpora in normal builds).
+rlpt_add_fuzzer(fuzz_tokenizer_load SOURCES ${CMAKE_CURRENT_SOURCE_DIR}/test_tokenizer_fuzz_load.c
+  LIBS rlpt_policy
+  CORPUS ${PROJECT_SOURCE_DIR}/tests/data/tokenizers/bad ${PROJECT_SOURCE_DIR}/tests/data/tokenizers/fuzz-load)
+rlpt_add_fuzzer(fuzz_tokenizer_encode SOURCES ${CMAKE_CURRENT_SOURCE_DIR}/test_tokenizer_fuzz_encode.c
+  LIBS rlpt_policy CORPUS ${PROJECT_SOURCE_DIR}/tests/data/tokenizers/fuzz-encode)
+target_compile_definitions(fuzz_tokenizer_encode PRIVATE RLPT_SOURCE_DIR="${PROJECT_SOURCE_DIR}")
