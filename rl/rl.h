@@ -147,3 +147,36 @@ int rl_dataset_synthetic(rl_dataset *ds, int task, int digits, int n, int split,
                          rlpt_err *err);
 
 void rl_dataset_free(rl_dataset *ds); /* NULL and zeroed are fine */
+
+/* ---- the run directory (rl/run.c) -----------------------------------------------------------
+ * runs/<name>/: config.yaml (the effective config), metrics.jsonl, eval.jsonl, samples.jsonl,
+ * checkpoints/step-N/, and `latest` (a symlink to the last complete checkpoint, replaced
+ * atomically). Only rank 0 writes; every function is a no-op on other ranks. JSONL files are
+ * appended one whole line at a time and flushed, so a crash loses at most the line being
+ * written; on resume, lines beyond the checkpoint's step are dropped (they will be written
+ * again, identically). */
+typedef struct rl_run {
+    char dir[4096];
+    int writer;                      /* 1 on rank 0 */
+    void *metrics, *evals, *samples; /* FILE * */
+} rl_run;
+
+struct rl_config;
+
+/* Creates (or, with resume, reopens) the run directory of cfg and writes config.yaml. A new run
+ * refuses a directory that already holds checkpoints (name the run, or --resume it). */
+int rl_run_open(rl_run *run, const struct rl_config *cfg, int resume, long resume_step,
+                rlpt_err *err);
+void rl_run_close(rl_run *run);
+
+/* Appends one JSON object line (text without the newline) to metrics/eval/samples. */
+enum { RL_LOG_METRICS, RL_LOG_EVAL, RL_LOG_SAMPLES };
+int rl_run_log(rl_run *run, int which, const char *json_line, rlpt_err *err);
+
+/* Path of checkpoints/step-<step> in buf. */
+void rl_run_checkpoint_dir(const rl_run *run, long step, char *buf, size_t n);
+/* Points `latest` at checkpoints/step-<step> atomically (symlink to a temporary name, rename),
+ * then deletes the oldest checkpoints beyond keep. */
+int rl_run_set_latest(rl_run *run, long step, int keep, rlpt_err *err);
+/* The step `latest` points at in dir, or -1 when there is none. */
+long rl_run_latest_step(const char *dir);
