@@ -101,7 +101,9 @@ typedef struct reward_sample {
  *   score_batch: rewards[n] receives the values; details, when not NULL, receives n
  *         malloc'd JSON object texts (the caller frees each) saying what was extracted and
  *         why it matched or not. A bad sample (e.g. fields without "answer") is an error.
- *   free: NULL is a no-op. */
+ *   free: NULL is a no-op.
+ * A state is used by one thread at a time (the math checker keeps its parse buffers in it);
+ * score from several threads with one state each. */
 typedef struct reward_fn {
     const char *name;
     const char *doc; /* one line: what it scores and its arguments */
