@@ -18,6 +18,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "internal.h"
 #include "rewards.h"
 #include "rlpt_io.h"
 #include "test_util.h"
@@ -91,12 +92,19 @@ static void test_math500_answers(void **state) {
     reward_math_opts o;
     reward_math_opts_default(&o);
     char *answers[500];
-    int n = 0, self = 0, boxed = 0, wrong_pairs = 0, wrong_matched = 0;
+    int n = 0, self = 0, boxed = 0, wrong_pairs = 0, wrong_matched = 0, parsed = 0;
+    math_syms syms;
+    math_tree tree;
+    assert_int_equal(math_tree_init(&tree, &syms), 0);
     for (char *line = strtok(data, "\n"); line && n < 500; line = strtok(NULL, "\n"), n++) {
         cJSON *rec = cJSON_Parse(line);
         const char *ans = cJSON_GetObjectItem(rec, "answer")->valuestring;
         const char *sol = cJSON_GetObjectItem(rec, "solution")->valuestring;
         answers[n] = strdup(ans);
+        syms.n = 0; /* every answer parses into a tree (not only compares as text) */
+        math_parse(&tree, ans, strlen(ans));
+        parsed += tree.root >= 0;
+        if (tree.root < 0) printf("math500 #%d does not parse: [%s]: %s\n", n, ans, tree.why);
         reward_math_result res;
         self += reward_math_verify(chk, ans, strlen(ans), ans, strlen(ans), &o, &res);
         if (!res.equal) printf("math500 #%d self: [%s]: %s\n", n, ans, res.why);
@@ -118,9 +126,12 @@ static void test_math500_answers(void **state) {
         if (eq)
             printf("math500 #%d vs #%d matched: [%s] [%s]\n", i, i + 1, answers[i], answers[i + 1]);
     }
-    printf("MATH-500: answer vs itself %d/%d (%.1f%%); answer vs boxed in solution %d/%d "
-           "(%.1f%%); neighbouring different answers accepted %d/%d\n",
-           self, n, 100.0 * self / n, boxed, n, 100.0 * boxed / n, wrong_matched, wrong_pairs);
+    printf("MATH-500: answers parsed %d/%d; answer vs itself %d/%d (%.1f%%); answer vs boxed in "
+           "solution %d/%d (%.1f%%); neighbouring different answers accepted %d/%d\n",
+           parsed, n, self, n, 100.0 * self / n, boxed, n, 100.0 * boxed / n, wrong_matched,
+           wrong_pairs);
+    assert_int_equal(parsed, n);
+    math_tree_free(&tree);
     assert_int_equal(n, 500);
     assert_int_equal(self, n);
     assert_true(boxed * 100 >= 99 * n);
