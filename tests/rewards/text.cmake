@@ -14,3 +14,5 @@ rlpt_add_test(test_rewards_text SOURCES ${CMAKE_CURRENT_SOURCE_DIR}/test_rewards
 rlpt_add_script_test(cli_reward COMMAND bash ${CMAKE_CURRENT_SOURCE_DIR}/cli_reward.sh)
 rlpt_add_fuzzer(fuzz_math SOURCES ${CMAKE_CURRENT_SOURCE_DIR}/fuzz_math.c LIBS rlpt_rewards
   CORPUS ${PROJECT_SOURCE_DIR}/tests/data/rewards/fuzz-corpus)
+rlpt_add_test(test_math_sympy SOURCES ${CMAKE_CURRENT_SOURCE_DIR}/test_math_sympy.c
+  LIBS rlpt_rewards PkgConfig::CJSON LABELS unit reference)
