@@ -117,6 +117,12 @@ void math_tree_free(math_tree *t);
 void math_parse(math_tree *t, const char *s, size_t len);
 int math_new_node(math_tree *t, int kind);
 int math_new_coll(math_tree *t, int kind, const int32_t *items, int n);
+/* normalise.c */
+/* Writes the normalised form of s[0..len) to out (room for len+1); never longer than s. */
+size_t math_normalise(char *out, const char *s, size_t len);
+int math_in_list(const char *const *list, const char *s, size_t n); /* s[0..n) in list */
+size_t math_cmd_len(const char *s, size_t i, size_t len);           /* letters from s[i] */
+int math_known_cmd(const char *name, size_t n); /* a command the parser understands */
 /* Canonical text used for the plain string comparison: spaces, $, \left/\right, \text{}
  * wrappers, \!, \, and a trailing period removed. out and scratch have room for len+1 bytes. */
 size_t math_canon(char *out, const char *s, size_t len, char *scratch);
