@@ -7,10 +7,11 @@
  *     evaluating sums, products and scalar multiples of matrix literals;
  *   - equations by proportionality of lhs - rhs (any k != 0), inequalities with k > 0 after
  *     turning > into <; relation chains part by part; a chain a < x < b against an interval;
- *   - "x = 3" as 3: in the prediction every equation stands for its right-hand side, in the
- *     reference only when the left side is a name (x, f(x), (p,q), \frac{NO}{BO}); "a \approx b"
- *     keeps what comes before the \approx.
- * These relation rules follow Math-Verify's verify() (tests/test_all.py::test_relations_math).
+ *   - "x = 3" as 3 when the left side is a name (x, f(x), (p,q), \frac{NO}{BO}), and a chain
+ *     "x = 5+5+1 = 11" as its last part; "a \approx b" keeps what comes before the \approx.
+ * These relation rules follow Math-Verify's verify() (tests/test_all.py::test_relations_math),
+ * except that Math-Verify reads every predicted equation as its right-hand side: rlpt does
+ * not, so "\boxed{x^2 - 25 = 0}" does not earn the reward for the answer 0.
  * Left out: simplification beyond evaluation, matrix inverses/determinants, solution-set reasoning
  * (|z| <= 1 vs a union of intervals). */
 #include <stdlib.h>
@@ -352,14 +353,14 @@ static int is_name(const math_tree *t, int x, int depth) {
     }
 }
 
-static int reduce(math_tree *t, int x, int is_gold, int depth) {
+static int reduce(math_tree *t, int x, int depth) {
     mnode *m = &t->nodes[x];
     if (depth > 4) return x;
     if (m->kind == MK_LIST || m->kind == MK_SET || m->kind == MK_BRACKET) {
         int32_t items[128];
         int n = m->n < 128 ? m->n : 128, changed = 0;
         for (int i = 0; i < n; i++) {
-            items[i] = reduce(t, t->kids[m->a + i], is_gold, depth + 1);
+            items[i] = reduce(t, t->kids[m->a + i], depth + 1);
             changed |= items[i] != t->kids[m->a + i];
         }
         if (!changed) return x;
@@ -379,7 +380,7 @@ static int reduce(math_tree *t, int x, int is_gold, int depth) {
         }
     for (int i = 1; i < n; i++)
         if (t->ops[a + i] != MR_EQ && !(t->ops[a + i] == MR_IN && i == n - 1)) return x;
-    if (n >= 3 || !is_gold || is_name(t, t->kids[a], 0)) return t->kids[a + n - 1];
+    if (n >= 3 || is_name(t, t->kids[a], 0)) return t->kids[a + n - 1];
     if (n == 2 && t->ops[a + 1] == MR_IN) return x;
     return x;
 }
@@ -427,8 +428,8 @@ int reward_math_equiv(reward_math_checker *c, const char *gold, size_t glen, con
     math_cmp_opts co = {o->rel_tol, o->decimal_places, o->ordered_lists, o->strict_symbols,
                         o->set_relation};
     math_eval_budget bud = {MATH_MAX_STEPS};
-    int gf[2] = {c->g.root, reduce(&c->g, c->g.root, 1, 0)};
-    int pf[2] = {c->p.root, reduce(&c->p, c->p.root, 0, 0)};
+    int gf[2] = {c->g.root, reduce(&c->g, c->g.root, 0)};
+    int pf[2] = {c->p.root, reduce(&c->p, c->p.root, 0)};
     for (int i = 0; i < 2 && !res->equal; i++)
         for (int j = 0; j < 2 && !res->equal; j++) {
             if ((i && gf[1] == gf[0]) || (j && pf[1] == pf[0])) continue;
