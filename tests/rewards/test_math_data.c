@@ -116,18 +116,25 @@ static void test_math500_answers(void **state) {
                    res.pred, res.why);
         cJSON_Delete(rec);
     }
-    for (int i = 0; i + 1 < n; i++) {
-        if (strcmp(answers[i], answers[i + 1]) == 0) continue;
-        reward_math_result res;
-        wrong_pairs++;
-        int eq = reward_math_verify(chk, answers[i], strlen(answers[i]), answers[i + 1],
-                                    strlen(answers[i + 1]), &o, &res);
-        wrong_matched += eq;
-        if (eq)
-            printf("math500 #%d vs #%d matched: [%s] [%s]\n", i, i + 1, answers[i], answers[i + 1]);
-    }
+    /* every ordered pair of different answer texts: what is accepted must be the same value
+     * written another way. 76 of 247558 are, all reviewed (RLPT_TEST_VERBOSE=1 lists them):
+     * x=5 vs 5; 36 vs 40_9 (base 9), 36^\circ and \$36; 42 vs 52_8; 54 vs 204_5; \frac14 vs
+     * \frac{1}{4}; 15 vs 15\mbox{ cm}^2; 10,\!080 vs 10080; 1,-2 vs -2,1 (a set); (-2,1) vs -2,1
+     * (a bare list read in order); and answers differing only in ^\circ, \$ or units text.
+     * A change in the count needs a new review. */
+    for (int i = 0; i < n; i++)
+        for (int j = 0; j < n; j++) {
+            if (i == j || strcmp(answers[i], answers[j]) == 0) continue;
+            reward_math_result res;
+            wrong_pairs++;
+            int eq = reward_math_equiv(chk, answers[i], strlen(answers[i]), answers[j],
+                                       strlen(answers[j]), &o, &res);
+            wrong_matched += eq;
+            if (eq && verbose)
+                printf("math500 #%d vs #%d matched: [%s] [%s]\n", i, j, answers[i], answers[j]);
+        }
     printf("MATH-500: answers parsed %d/%d; answer vs itself %d/%d (%.1f%%); answer vs boxed in "
-           "solution %d/%d (%.1f%%); neighbouring different answers accepted %d/%d\n",
+           "solution %d/%d (%.1f%%); pairs of different answer texts accepted %d/%d\n",
            parsed, n, self, n, 100.0 * self / n, boxed, n, 100.0 * boxed / n, wrong_matched,
            wrong_pairs);
     assert_int_equal(parsed, n);
@@ -135,7 +142,7 @@ static void test_math500_answers(void **state) {
     assert_int_equal(n, 500);
     assert_int_equal(self, n);
     assert_true(boxed * 100 >= 99 * n);
-    assert_true(wrong_matched <= 2); /* equal values written differently, listed above */
+    assert_int_equal(wrong_matched, 76); /* reviewed: see the loop above */
     for (int i = 0; i < n; i++) free(answers[i]);
     reward_math_checker_free(chk);
     free(data);
