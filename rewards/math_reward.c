@@ -8,6 +8,7 @@
 #include <stddef.h>
 #include <stdlib.h>
 #include <string.h>
+#include <utf8proc.h>
 
 #include "internal.h"
 #include "rewards.h"
@@ -73,12 +74,40 @@ static int gsm8k_init(const char *args_json, void **state, rlpt_err *err) {
     return init_common("gsm8k", args_json, state, err);
 }
 
+/* out (room for 3 * strlen(s) + 1): s with every invalid UTF-8 byte replaced by U+FFFD, so the
+ * details stay valid JSON text (answers are cut at 255 bytes, maybe mid-character) */
+static void utf8_clean(char *out, const char *s) {
+    size_t n = strlen(s), o = 0;
+    for (size_t i = 0; i < n;) {
+        utf8proc_int32_t cp;
+        utf8proc_ssize_t k =
+            utf8proc_iterate((const utf8proc_uint8_t *)s + i, (utf8proc_ssize_t)(n - i), &cp);
+        if (k <= 0) {
+            memcpy(out + o, "\xEF\xBF\xBD", 3);
+            o += 3;
+            i++;
+        } else {
+            memcpy(out + o, s + i, (size_t)k);
+            o += (size_t)k;
+            i += (size_t)k;
+        }
+    }
+    out[o] = 0;
+}
+
 static char *details_json(const reward_math_result *r, const char *reference) {
     cJSON *d = cJSON_CreateObject();
+    char clean[3 * 256 + 1], ref[3 * 256 + 1];
+    char refcut[256];
+    size_t rl = strlen(reference) < 255 ? strlen(reference) : 255;
+    memcpy(refcut, reference, rl);
+    refcut[rl] = 0;
     cJSON_AddBoolToObject(d, "correct", r->equal);
-    cJSON_AddStringToObject(d, "extracted", r->pred);
+    utf8_clean(clean, r->pred);
+    cJSON_AddStringToObject(d, "extracted", clean);
     cJSON_AddStringToObject(d, "method", reward_extract_name(r->pred_how));
-    cJSON_AddStringToObject(d, "reference", r->gold[0] ? r->gold : reference);
+    utf8_clean(ref, r->gold[0] ? r->gold : refcut);
+    cJSON_AddStringToObject(d, "reference", ref);
     cJSON_AddStringToObject(d, "reference_method", reward_extract_name(r->gold_how));
     cJSON_AddStringToObject(d, "why", r->why ? r->why : "");
     char *s = cJSON_PrintUnformatted(d);

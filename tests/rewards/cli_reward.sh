@@ -37,6 +37,11 @@ check "repetition share" 0.6 "$(jq -r .repeated_share <<<"$out")"
 out=$(printf '%s\n' '{"completion":"<think>\u0434\u0430 ok</think>"}' | R --fn language --set script=cyrillic)
 check "language" 0.5 "$(jq -r .reward <<<"$out")"
 
+# invalid UTF-8 in the completion: reward 0 and still valid JSON out (U+FFFD in "extracted")
+out=$(printf '{"completion":"\\boxed{2\xff}","answer":"2"}\n' | R --fn math)
+check "invalid utf-8 reward" 0 "$(jq -r .reward <<<"$out")"
+check "invalid utf-8 extracted" "2$(printf '\xef\xbf\xbd')" "$(jq -r .extracted <<<"$out")"
+
 # errors: status and message
 err=$(printf '%s\n%s\n' '{"completion":"\\boxed{1}","answer":"1"}' 'not json' | R --fn math 2>&1 >/dev/null); st=$?
 check "bad line status" 1 "$st"
