@@ -38,7 +38,7 @@ out=$(printf '%s\n' '{"completion":"<think>\u0434\u0430 ok</think>"}' | R --fn l
 check "language" 0.5 "$(jq -r .reward <<<"$out")"
 
 # invalid UTF-8 in the completion: reward 0 and still valid JSON out (U+FFFD in "extracted")
-out=$(printf '{"completion":"\\boxed{2\xff}","answer":"2"}\n' | R --fn math)
+out=$(printf '{"completion":"\\\\boxed{2\xff}","answer":"2"}\n' | R --fn math)
 check "invalid utf-8 reward" 0 "$(jq -r .reward <<<"$out")"
 check "invalid utf-8 extracted" "2$(printf '\xef\xbf\xbd')" "$(jq -r .extracted <<<"$out")"
 
