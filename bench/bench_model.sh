@@ -10,21 +10,31 @@ CONFIGS=${2:-tiny 100m}
 STEPS=${3:-3}
 THREADS=${4:-2}
 HERE=$(cd "$(dirname "$0")" && pwd)
+run() { # prints the run's output, keeps its RESULT line in $result
+    local out
+    out=$("$@")
+    echo "$out"
+    result=$(grep '^RESULT' <<< "$out")
+}
 for c in $CONFIGS; do
-    echo "=== $c: $STEPS timed steps after one warm-up, $THREADS threads"
-    auto=$(env -u OPENBLAS_CORETYPE OPENBLAS_NUM_THREADS=$THREADS "$BUILD/bench/bench_model" "$c" "$STEPS" |
-        tee /dev/stderr | grep '^RESULT')
-    has=$(OPENBLAS_CORETYPE=Haswell OPENBLAS_NUM_THREADS=$THREADS "$BUILD/bench/bench_model" "$c" "$STEPS" |
-        tee /dev/stderr | grep '^RESULT')
-    torch=$(/usr/bin/python3 "$HERE/bench_model_torch.py" "$c" "$STEPS" "$THREADS" |
-        tee /dev/stderr | grep '^RESULT')
-    read -r _ _ a_tps a_peak a_core <<< "$auto"
-    read -r _ _ h_tps h_peak h_core <<< "$has"
-    read -r _ _ t_tps <<< "$torch"
-    awk -v c="$c" -v at="$a_tps" -v ap="$a_peak" -v ac="$a_core" -v ht="$h_tps" -v hp="$h_peak" \
-        -v hc="$h_core" -v tt="$t_tps" -v th="$THREADS" 'BEGIN {
-        printf "%s, %d threads: rlpt %.0f tokens/s (OpenBLAS %s, sgemm peak %.1f GFLOP/s), ", c, th, at, ac, ap
-        printf "rlpt %.0f tokens/s (OpenBLAS %s, sgemm peak %.1f GFLOP/s), ", ht, hc, hp
-        printf "PyTorch %.0f tokens/s; ratio rlpt/PyTorch %.2fx (%s), %.2fx (%s)\n", tt, at / tt, ac, ht / tt, hc
+    echo "=== $c: $STEPS timed steps after one warm-up, $THREADS threads; load average $(cut -d' ' -f1-3 /proc/loadavg)"
+    run env -u OPENBLAS_CORETYPE OPENBLAS_NUM_THREADS=$THREADS "$BUILD/bench/bench_model" "$c" "$STEPS"
+    auto=$result
+    run env OPENBLAS_CORETYPE=Haswell OPENBLAS_NUM_THREADS=$THREADS "$BUILD/bench/bench_model" "$c" "$STEPS"
+    has=$result
+    run /usr/bin/python3 "$HERE/bench_model_torch.py" "$c" "$STEPS" "$THREADS"
+    torch=$result
+    read -r _ _ a_tps a_peak a_core a_cpu <<< "$auto"
+    read -r _ _ h_tps h_peak h_core h_cpu <<< "$has"
+    read -r _ _ t_tps t_cpu <<< "$torch"
+    awk -v c="$c" -v at="$a_tps" -v ap="$a_peak" -v ac="$a_core" -v acpu="$a_cpu" \
+        -v ht="$h_tps" -v hp="$h_peak" -v hc="$h_core" -v hcpu="$h_cpu" -v tt="$t_tps" \
+        -v tcpu="$t_cpu" -v th="$THREADS" 'BEGIN {
+        printf "%s, %d threads, tokens/s (tokens per CPU-second):\n", c, th
+        printf "  rlpt, OpenBLAS %-10s %8.0f (%8.0f)  sgemm peak %.1f GFLOP/s\n", ac, at, acpu, ap
+        printf "  rlpt, OpenBLAS %-10s %8.0f (%8.0f)  sgemm peak %.1f GFLOP/s\n", hc, ht, hcpu, hp
+        printf "  PyTorch                   %8.0f (%8.0f)\n", tt, tcpu
+        printf "  ratio rlpt/PyTorch: %.2fx (%.2fx) with %s, %.2fx (%.2fx) with %s\n", at / tt, acpu / tcpu, ac, ht / tt, hcpu / tcpu, hc
     }'
+    echo "load average after: $(cut -d' ' -f1-3 /proc/loadavg) (on a shared machine the figures move with it)"
 done

@@ -1,6 +1,7 @@
 """PyTorch peer of bench/bench_model.c: the same configs, one training step = forward (the
 plain-torch reference model, tests/reference/model/ref_model.py) + backward + clip_grad_norm_ +
-torch.optim.AdamW, with the same thread count. Prints "RESULT <config> <tokens/s>".
+torch.optim.AdamW, with the same thread count. Prints "RESULT <config> <tokens/s>
+<tokens per CPU-second>".
 usage: /usr/bin/python3 bench/bench_model_torch.py tiny|100m [steps] [threads]"""
 import os
 import sys
@@ -34,10 +35,10 @@ def main():
     opt = torch.optim.AdamW(list(p.values()), lr=1e-4)
     ids = torch.randint(0, dims["vocab_size"], (B, T), generator=g)
     print(f"torch {torch.__version__}, {torch.get_num_threads()} threads, config {name}")
-    t0 = 0.0
+    t0 = cpu0 = 0.0
     for s in range(steps + 1):  # step 0 warms up
         if s == 1:
-            t0 = time.perf_counter()
+            t0, cpu0 = time.perf_counter(), time.process_time()
         ts = time.perf_counter()
         opt.zero_grad()
         logits = ref_model.forward(cfg, p, ids)
@@ -48,7 +49,9 @@ def main():
         opt.step()
         print(f"step {s}: loss {loss.item():.4f}, {time.perf_counter() - ts:.2f} s", flush=True)
     dt = (time.perf_counter() - t0) / steps
-    print(f"RESULT {name} {B * T / dt:.1f}")
+    cpu = (time.process_time() - cpu0) / steps
+    print(f"{name}: {B * T / cpu:.0f} tokens per CPU-second")
+    print(f"RESULT {name} {B * T / dt:.1f} {B * T / cpu:.1f}")
 
 
 if __name__ == "__main__":
