@@ -574,6 +574,11 @@ int sandbox_run(sandbox *sb, const sandbox_exec *ex, sandbox_result *res, rlpt_e
         if (ce.fd >= 0) p[i_err = n++] = (struct pollfd){ce.fd, POLLIN, 0};
         if (!exited && pidfd >= 0) p[i_pid = n++] = (struct pollfd){pidfd, POLLIN, 0};
         double left = deadline - now_s();
+        if ((killed_wall || killed_ole) && left < -2.0) {
+            /* SANDBOX_NONE only: a daemon that left the process group still holds a pipe */
+            kill((pid_t)pid, SIGKILL);
+            break;
+        }
         if (left <= 0 && !killed_wall && !killed_ole) {
             kill((pid_t)pid, SIGKILL);
             if (!ns) kill(-(pid_t)pid, SIGKILL);

@@ -384,6 +384,7 @@ def tester_main():
     import ctypes
     if ctypes.CDLL(None, use_errno=True).prctl(4, 0, 0, 0, 0) != 0:  # PR_SET_DUMPABLE, 0
         raise SystemExit("harness: prctl(PR_SET_DUMPABLE) failed")
+    import typing  # noqa: F401: most HumanEval prompts import it; loaded once for T and Z
     ctl_t, ctl_z = socketpair()
     zpid = os.fork()
     if zpid == 0:
@@ -406,6 +407,23 @@ def tester_main():
         res = run_test(ctl_t, i, kind, t, spec, wall, cpu, zygote)
         os.write(1, (json.dumps(res) + "\n").encode())
     os.write(1, b'{"done": true}\n')
+    os._exit(0)  # no interpreter teardown: Z and S die with the sandbox
+
+
+def prepare(kind, t, spec):
+    """The test's globals, from the dataset's trusted code only (before any solution answers):
+    HumanEval prompt + test; MBPP imports + setup. Returns (globals, code to run)."""
+    g = {"__name__": "__rlpt_test__", "__builtins__": builtins}
+    prompt, test, entry = t
+    if kind == "humaneval":
+        exec(compile(prompt, "prompt", "exec"), g)
+        exec(compile(test, "test", "exec"), g)
+        return g, None
+    for imp in spec.get("test_imports") or []:
+        exec(compile(imp, "test_imports", "exec"), g)
+    if spec.get("test_setup_code"):
+        exec(compile(spec["test_setup_code"], "test_setup_code", "exec"), g)
+    return g, compile(test, "test", "exec")
 
 
 def run_test(ctl, i, kind, t, spec, wall, cpu, zygote):
@@ -415,6 +433,12 @@ def run_test(ctl, i, kind, t, spec, wall, cpu, zygote):
         res.update(verdict="RE", why="harness: the solution's loader stopped answering")
         return res
     t0 = time.monotonic()
+    try:
+        g, code = prepare(kind, t, spec)  # while Z still loads the solution
+    except BaseException as e:  # noqa: B036: a broken dataset row, not the solution's fault
+        res.update(verdict="RE", why="harness: the test itself failed to load: %s" % (
+            type(e).__name__))
+        return res
     a, b = socketpair()
     try:
         send_fd(ctl, json.dumps({"op": "spawn", "i": i, "cpu": cpu}).encode(), b.fileno())
@@ -430,23 +454,15 @@ def run_test(ctl, i, kind, t, spec, wall, cpu, zygote):
         return res
     if rep.get("ce"):
         res.update(verdict="CE", why=rep["ce"][:300])
-    conn = Conn(a, t0 + wall)
+    conn = Conn(a, time.monotonic() + wall)
     outcome = None
     try:
-        g = {"__name__": "__rlpt_test__", "__builtins__": builtins}
-        prompt, test, entry = t
         if kind == "humaneval":
-            exec(compile(prompt, "prompt", "exec"), g)
-            exec(compile(test, "test", "exec"), g)
+            entry = t[2]
             cand = proxy(entry, conn)
             g[entry] = cand
             g["check"](cand)
         else:
-            for imp in spec.get("test_imports") or []:
-                exec(compile(imp, "test_imports", "exec"), g)
-            if spec.get("test_setup_code"):
-                exec(compile(spec["test_setup_code"], "test_setup_code", "exec"), g)
-            code = compile(test, "test", "exec")
             for name in global_names(code, []):
                 if name not in g and not hasattr(builtins, name):
                     g[name] = __import__(name) if is_module(name) else proxy(name, conn)

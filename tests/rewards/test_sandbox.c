@@ -228,6 +228,12 @@ static void test_mode_none(void **state) {
     run_sh(sb, "sleep 100 & sleep 100", NULL, 2, 0.3, &r);
     assert_int_equal(r.verdict, SANDBOX_WALL);
     sandbox_result_free(&r);
+    /* no PID namespace here: a daemon that left the process group keeps stdout open; the
+     * supervisor gives up on it 2 s after the deadline instead of hanging */
+    run_sh(sb, "setsid sleep 4 & sleep 100", NULL, 2, 0.3, &r);
+    assert_int_equal(r.verdict, SANDBOX_WALL);
+    assert_true(r.wall_s < 3.5); /* seen: 2.3 */
+    sandbox_result_free(&r);
     sandbox_free(sb);
 }
 
