@@ -1,8 +1,7 @@
 /* rl/cmd_train.c: `rlpt train CONFIG.yaml [--set key=value]... [--resume RUN_DIR]`.
- * What exists so far: MPI start-up, the config loaded and validated on every rank and agreed,
- * BLAS threads per rank. The trainer itself (GRPO, SFT, eval, rejection sampling, checkpoints)
- * is issue #9: until then this answers "not built yet" (exit 2) after the checks, never
- * pretending to train. */
+ * Loads and validates the config on every rank (agreed before any other collective), sets
+ * the BLAS threads per rank, and runs the trainer (rl/trainer.c). Stages that need generation
+ * (grpo, eval, rejection) answer "not built yet" (exit 2) until rollout exists. */
 #include <stdio.h>
 
 #include "cli.h"
@@ -26,16 +25,23 @@ static int run(int argc, char **argv, rlpt_err *err) {
     rl_cli_config_args a;
     int rc = rl_cli_parse_config_args(argc, argv, RL_CLI_ALLOW_RESUME, &a, err);
     if (rc) return rc;
+    /* --resume DIR without a config continues with the config the run recorded */
+    char recorded[4200];
+    if (a.resume && !a.config) {
+        snprintf(recorded, sizeof recorded, "%s/config.yaml", a.resume);
+        a.config = recorded;
+    }
     rl_config cfg;
     if ((rc = rl_cli_load_config(&a, &cfg, err))) return rc;
     if (rl_mpi_should_print()) {
         policy_blas_info b;
         policy_blas_get_info(&b);
-        fprintf(stderr, "rlpt train: %s valid on %d rank(s), %d BLAS thread(s) per rank (%s)\n",
-                a.config, rl_mpi_get()->size, b.threads, b.corename);
+        fprintf(stderr, "rlpt train: %s on %d rank(s), %d BLAS thread(s) per rank (%s)\n", a.config,
+                rl_mpi_get()->size, b.threads, b.corename);
     }
+    rc = rl_train(&cfg, a.resume, err);
     rl_config_free(&cfg);
-    return rl_cli_not_built(err, "train", "the GRPO trainer, issue #9");
+    return rc;
 }
 
 const rl_cmd rl_cmd_train = {"train", "run an experiment (SFT, GRPO, eval, rejection sampling)",

@@ -164,7 +164,8 @@ typedef struct rl_run {
 struct rl_config;
 
 /* Creates (or, with resume, reopens) the run directory of cfg and writes config.yaml. A new run
- * refuses a directory that already holds checkpoints (name the run, or --resume it). */
+ * refuses a directory that already holds checkpoints (name the run, or --resume it). With
+ * resume, resume_step is the checkpoint's next step: log lines of that step on are dropped. */
 int rl_run_open(rl_run *run, const struct rl_config *cfg, int resume, long resume_step,
                 rlpt_err *err);
 void rl_run_close(rl_run *run);
@@ -180,3 +181,7 @@ void rl_run_checkpoint_dir(const rl_run *run, long step, char *buf, size_t n);
 int rl_run_set_latest(rl_run *run, long step, int keep, rlpt_err *err);
 /* The step `latest` points at in dir, or -1 when there is none. */
 long rl_run_latest_step(const char *dir);
+
+/* ---- the trainer (rl/trainer.c) -------------------------------------------------------------
+ * Runs cfg->pipeline on every rank; with resume_dir, continues from its `latest` checkpoint. */
+int rl_train(const struct rl_config *cfg, const char *resume_dir, rlpt_err *err);

@@ -2,7 +2,7 @@
  * fwrite + fflush, a checkpoint becomes visible only when `latest` is renamed onto it, and
  * the effective config is written atomically. Resuming truncates the JSONL files to the lines
  * whose "step" is at most the checkpoint's, so a resumed run's files equal an uninterrupted
- * run's. */
+ * run's. A checkpoint's step is the next step to run: resuming keeps the lines below it. */
 #define _DEFAULT_SOURCE /* symlink, readlink */
 #define _POSIX_C_SOURCE 200809L
 #include <dirent.h>
@@ -26,7 +26,8 @@ static long line_step(const char *line) {
     return p ? strtol(p + 7, NULL, 10) : -1;
 }
 
-/* Keeps the lines of path whose step is <= step (and lines with none); atomic rewrite. */
+/* Keeps the lines of path whose step is below `step` (the next step to run) and lines with
+ * none; atomic rewrite. */
 static int truncate_log(const char *path, long step, rlpt_err *err) {
     FILE *in = fopen(path, "rb");
     if (!in) return errno == ENOENT ? 0 : rlpt_errf(err, RLPT_EIO, "%s: %s", path, strerror(errno));
@@ -41,7 +42,7 @@ static int truncate_log(const char *path, long step, rlpt_err *err) {
     ssize_t n;
     while ((n = getline(&line, &cap, in)) > 0) {
         if (line[n - 1] != '\n') break; /* a torn last line from a crash: drop it */
-        if (line_step(line) <= step) fwrite(line, 1, (size_t)n, af.f);
+        if (line_step(line) < step) fwrite(line, 1, (size_t)n, af.f);
     }
     free(line);
     fclose(in);

@@ -77,12 +77,12 @@ static void test_run_dir(void **state) {
     assert_non_null(strstr(err.msg, "already holds a run with checkpoints; continue it with "
                                     "--resume"));
 
-    /* a crash left a torn line; resume at step 3 keeps steps 1..3 only */
+    /* a crash left a torn line; resuming a checkpoint whose next step is 4 keeps steps 1..3 */
     snprintf(path, sizeof path, "%s/t/metrics.jsonl", root);
     FILE *f = fopen(path, "ab");
     fputs("{\"step\":6,\"rew", f);
     fclose(f);
-    if (rl_run_open(&run, &cfg, 1, 3, &err)) fail_msg("%s", err.msg);
+    if (rl_run_open(&run, &cfg, 1, 4, &err)) fail_msg("%s", err.msg);
     assert_int_equal(rl_run_log(&run, RL_LOG_METRICS, "{\"step\":4,\"reward\":0.75}", &err), 0);
     rl_run_close(&run);
     text = slurp(path);

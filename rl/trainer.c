@@ -1,0 +1,341 @@
+/* rl/trainer.c: `rlpt train`'s driver: sets up the model (loaded, or created at random with
+ * the configured shape and the tokenizer's vocabulary), tokenizer, prompt template, optimizer,
+ * datasets and run directory on every rank; runs the pipeline's stages in order; writes
+ * checkpoints (HF weights + optimizer moments + trainer state) and resumes from `latest`.
+ * Stages that need generation (grpo, eval, rejection) arrive with the rollout module (issue
+ * #8) and answer "not built yet" until then. */
+#define _POSIX_C_SOURCE 200809L
+#include "trainer.h"
+
+#include <cjson/cJSON.h>
+#include <errno.h>
+#include <limits.h>
+#include <mpi.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "rlpt_io.h"
+
+double rl_now(void) {
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (double)ts.tv_sec + 1e-9 * (double)ts.tv_nsec;
+}
+
+int rl_allreduce_sum_f(float *buf, size_t n, rlpt_err *err) {
+    if (!rl_mpi_get()->initialized || rl_mpi_get()->size == 1) return 0;
+    for (size_t off = 0; off < n;) {
+        int chunk = n - off > (size_t)INT_MAX ? INT_MAX : (int)(n - off);
+        int rc = rl_mpi_check(
+            MPI_Allreduce(MPI_IN_PLACE, buf + off, chunk, MPI_FLOAT, MPI_SUM, MPI_COMM_WORLD),
+            "MPI_Allreduce (gradients)", err);
+        if (rc) return rc;
+        off += (size_t)chunk;
+    }
+    return 0;
+}
+
+int rl_allreduce_sum_d(double *buf, int n, rlpt_err *err) {
+    if (!rl_mpi_get()->initialized || rl_mpi_get()->size == 1) return 0;
+    return rl_mpi_check(MPI_Allreduce(MPI_IN_PLACE, buf, n, MPI_DOUBLE, MPI_SUM, MPI_COMM_WORLD),
+                        "MPI_Allreduce (metrics)", err);
+}
+
+static const char *tokenizer_dir(const rl_config *cfg) {
+    return cfg->tokenizer.path[0] ? cfg->tokenizer.path : cfg->model.path;
+}
+
+int rl_trainer_prompt(const rl_trainer *t, const char *question, char **out, rlpt_err *err) {
+    policy_chat_message msgs[2];
+    int n = 0;
+    if (t->cfg->tokenizer.system_prompt[0])
+        msgs[n++] = (policy_chat_message){"system", t->cfg->tokenizer.system_prompt};
+    msgs[n++] = (policy_chat_message){"user", question};
+    policy_chat_options opt = {1, "26 Jul 2024", -1};
+    size_t len;
+    return policy_chat_render(t->prompt_tmpl, msgs, n, &opt, out, &len, err);
+}
+
+int rl_trainer_encode_pair(const rl_trainer *t, const char *prompt, const char *completion,
+                           int add_eos, int *ids, int *targets, int T, rlpt_err *err) {
+    int32_t *p = NULL, *c = NULL;
+    size_t np = 0, nc = 0;
+    /* a chat template writes its own BOS; a plain one gets the post-processor's (Llama) */
+    int special = t->cfg->tokenizer.template_ != RL_TEMPLATE_CHAT;
+    int rc = policy_tokenizer_encode(t->tok, prompt, strlen(prompt), special, &p, &np, err);
+    if (!rc) rc = policy_tokenizer_encode(t->tok, completion, strlen(completion), 0, &c, &nc, err);
+    int32_t eos = policy_tokenizer_eos_id(t->tok);
+    size_t n = np + nc + (add_eos && eos >= 0);
+    if (!rc && (n > (size_t)T || np == 0))
+        rc = rlpt_errf(err, RLPT_EINVAL,
+                       "an example of %zu tokens (prompt %zu) does not fit the %d positions of "
+                       "the batch; raise model.init.max_positions or shorten the data",
+                       n, np, T);
+    if (!rc) {
+        for (int i = 0; i < T; i++) {
+            ids[i] = 0;
+            targets[i] = -1;
+        }
+        for (size_t i = 0; i < np; i++) ids[i] = p[i];
+        for (size_t i = 0; i < nc; i++) ids[np + i] = c[i];
+        if (add_eos && eos >= 0) ids[np + nc] = eos;
+        /* the loss is on completion tokens: predict ids[i+1] from position i for i+1 >= np */
+        for (size_t i = np - 1; i + 1 < n; i++) targets[i] = ids[i + 1];
+    }
+    free(p);
+    free(c);
+    return rc ? rc : (int)n;
+}
+
+/* A random model of the configured shape, with the tokenizer's vocabulary and special ids. */
+static int create_model(rl_trainer *t, rlpt_err *err) {
+    const rl_config *cfg = t->cfg;
+    policy_config pc;
+    policy_config_default(&pc, cfg->model.init.arch == RL_ARCH_QWEN2 ? POLICY_ARCH_QWEN2
+                                                                     : POLICY_ARCH_LLAMA);
+    pc.C = cfg->model.init.hidden;
+    pc.L = cfg->model.init.layers;
+    pc.H = cfg->model.init.heads;
+    pc.KVH = cfg->model.init.kv_heads;
+    pc.D = cfg->model.init.head_dim ? cfg->model.init.head_dim : pc.C / pc.H;
+    pc.F = cfg->model.init.ffn;
+    pc.max_pos = cfg->model.init.max_positions;
+    pc.rope_theta = cfg->model.init.rope_theta;
+    pc.rms_eps = cfg->model.init.rms_norm_eps;
+    pc.tied = cfg->model.init.tie_embeddings;
+    pc.V = policy_tokenizer_vocab_size(t->tok);
+    pc.bos_id = policy_tokenizer_bos_id(t->tok);
+    pc.n_eos = 0;
+    int32_t eos = policy_tokenizer_eos_id(t->tok);
+    if (eos >= 0) pc.eos_ids[pc.n_eos++] = eos;
+    int rc = policy_config_check(&pc, "model.init", err);
+    if (!rc) rc = policy_model_init(&t->model, &pc, err);
+    if (rc) return rc;
+    uint64_t seed = cfg->model.init.seed ? (uint64_t)cfg->model.init.seed : (uint64_t)cfg->run.seed;
+    policy_model_randomize(&t->model, seed, 0.02f);
+    return 0;
+}
+
+static int load_datasets(rl_trainer *t, rlpt_err *err) {
+    const rl_config *cfg = t->cfg;
+    int rc = 0;
+    if (cfg->data.format == RL_DATA_SYNTHETIC) {
+        int task = cfg->data.synthetic.task, digits = cfg->data.synthetic.digits;
+        rc = rl_dataset_synthetic(&t->train, task, digits, cfg->data.synthetic.train_size, 0,
+                                  (uint64_t)cfg->run.seed, err);
+        if (!rc)
+            rc = rl_dataset_synthetic(&t->eval, task, digits, cfg->data.synthetic.eval_size, 1,
+                                      (uint64_t)cfg->run.seed, err);
+    } else {
+        if (cfg->data.train[0])
+            rc = rl_dataset_load(&t->train, cfg->data.train, cfg->data.format, cfg->data.prompt_key,
+                                 cfg->data.answer_key, 0, err);
+        if (!rc && cfg->data.eval[0])
+            rc = rl_dataset_load(&t->eval, cfg->data.eval, cfg->data.format, cfg->data.prompt_key,
+                                 cfg->data.answer_key, 0, err);
+    }
+    if (!rc && cfg->sft.data[0])
+        rc = rl_dataset_load(&t->sft, cfg->sft.data, RL_DATA_JSONL, cfg->data.prompt_key, "", 1,
+                             err);
+    return rc;
+}
+
+/* ---- checkpoints ----------------------------------------------------------------------------
+ * checkpoints/step-N/: the Hugging Face files (config.json, model.safetensors, the tokenizer's
+ * files), optimizer.bin (AdamW t, then m and v as raw little-endian fp32 in the parameter
+ * layout) and trainer.json (stage, steps). Weights are written in fp32 whatever
+ * model.dtype_save says for the final export, so that resuming is exact. */
+
+static int copy_file(const char *from, const char *to, rlpt_err *err) {
+    char *buf = NULL;
+    size_t len = 0;
+    int rc = rlpt_read_file(from, 1u << 30, &buf, &len, err);
+    if (rc) return rc;
+    rc = rlpt_write_file_atomic(to, buf, len, err);
+    free(buf);
+    return rc;
+}
+
+int rl_trainer_checkpoint(rl_trainer *t, rlpt_err *err) {
+    int rc = 0;
+    char dir[4400], path[4600];
+    rl_run_checkpoint_dir(&t->run, t->step, dir, sizeof dir);
+    if (t->run.writer) {
+        rc = rlpt_mkdir_p(dir, err);
+        if (!rc) rc = policy_model_save(&t->model, dir, POLICY_DTYPE_F32, 0, err);
+        const char *names[] = {"tokenizer.json", "tokenizer_config.json"};
+        for (int i = 0; !rc && i < 2; i++) {
+            char from[4400];
+            snprintf(from, sizeof from, "%s/%s", tokenizer_dir(t->cfg), names[i]);
+            snprintf(path, sizeof path, "%s/%s", dir, names[i]);
+            FILE *probe = fopen(from, "rb");
+            if (probe) {
+                fclose(probe);
+                rc = copy_file(from, path, err);
+            }
+        }
+        if (!rc) {
+            snprintf(path, sizeof path, "%s/optimizer.bin", dir);
+            rlpt_atomic_file af;
+            rc = rlpt_atomic_open(&af, path, err);
+            if (!rc) {
+                int64_t step = t->opt.t;
+                uint64_t n = t->opt.n;
+                int ok = fwrite("RLPTADAM", 1, 8, af.f) == 8 && fwrite(&step, 8, 1, af.f) == 1 &&
+                         fwrite(&n, 8, 1, af.f) == 1 &&
+                         fwrite(t->opt.m, sizeof(float), t->opt.n, af.f) == t->opt.n &&
+                         fwrite(t->opt.v, sizeof(float), t->opt.n, af.f) == t->opt.n;
+                if (!ok) {
+                    rlpt_atomic_abort(&af);
+                    rc = rlpt_errf(err, RLPT_EIO, "%s: write failed", path);
+                } else {
+                    rc = rlpt_atomic_commit(&af, err);
+                }
+            }
+        }
+        if (!rc) {
+            char json[256];
+            int n =
+                snprintf(json, sizeof json, "{\"stage\": %d, \"stage_step\": %ld, \"step\": %ld}\n",
+                         t->stage, t->stage_step, t->step);
+            snprintf(path, sizeof path, "%s/trainer.json", dir);
+            rc = rlpt_write_file_atomic(path, json, (size_t)n, err);
+        }
+        if (!rc) rc = rl_run_set_latest(&t->run, t->step, t->cfg->run.keep_checkpoints, err);
+    }
+    return rl_mpi_agree(rc, err);
+}
+
+static int resume(rl_trainer *t, const char *run_dir, long step, rlpt_err *err) {
+    char dir[4400], path[4600];
+    snprintf(dir, sizeof dir, "%s/checkpoints/step-%ld", run_dir, step);
+    policy_model_free(&t->model);
+    int rc = policy_model_load(&t->model, dir, err);
+    if (rc) return rc;
+    snprintf(path, sizeof path, "%s/trainer.json", dir);
+    char *text = NULL;
+    if ((rc = rlpt_read_file(path, 4096, &text, NULL, err))) return rc;
+    cJSON *j = cJSON_Parse(text);
+    free(text);
+    const cJSON *st = cJSON_GetObjectItem(j, "stage"), *ss = cJSON_GetObjectItem(j, "stage_step"),
+                *s = cJSON_GetObjectItem(j, "step");
+    if (!cJSON_IsNumber(st) || !cJSON_IsNumber(ss) || !cJSON_IsNumber(s)) {
+        cJSON_Delete(j);
+        return rlpt_errf(err, RLPT_EFORMAT, "%s: not a trainer state", path);
+    }
+    t->stage = st->valueint;
+    t->stage_step = (long)ss->valuedouble;
+    t->step = (long)s->valuedouble;
+    cJSON_Delete(j);
+    snprintf(path, sizeof path, "%s/optimizer.bin", dir);
+    FILE *f = fopen(path, "rb");
+    if (!f) return rlpt_errf(err, RLPT_EIO, "%s: %s", path, strerror(errno));
+    char magic[8];
+    int64_t ostep;
+    uint64_t n;
+    int ok = fread(magic, 1, 8, f) == 8 && memcmp(magic, "RLPTADAM", 8) == 0 &&
+             fread(&ostep, 8, 1, f) == 1 && fread(&n, 8, 1, f) == 1 && n == t->opt.n &&
+             fread(t->opt.m, sizeof(float), n, f) == n &&
+             fread(t->opt.v, sizeof(float), n, f) == n && fgetc(f) == EOF;
+    fclose(f);
+    if (!ok)
+        return rlpt_errf(err, RLPT_EFORMAT,
+                         "%s: not an optimizer state of this model (%zu parameters)", path,
+                         t->opt.n);
+    t->opt.t = (long)ostep;
+    return 0;
+}
+
+/* ---- the run ---------------------------------------------------------------------------- */
+
+static void trainer_free(rl_trainer *t) {
+    rl_run_close(&t->run);
+    policy_tokenizer_free(t->tok);
+    policy_chat_template_free(t->prompt_tmpl);
+    policy_model_free(&t->model);
+    policy_adamw_free(&t->opt);
+    free(t->grads);
+    rl_dataset_free(&t->train);
+    rl_dataset_free(&t->eval);
+    rl_dataset_free(&t->sft);
+}
+
+static int setup(rl_trainer *t, const rl_config *cfg, rlpt_err *err) {
+    memset(t, 0, sizeof *t);
+    t->cfg = cfg;
+    const rl_mpi *m = rl_mpi_get();
+    t->rank = m->initialized ? m->rank : 0;
+    t->size = m->initialized ? m->size : 1;
+    char tokfile[4200];
+    snprintf(tokfile, sizeof tokfile, "%s/tokenizer.json", tokenizer_dir(cfg));
+    int rc = policy_tokenizer_load(&t->tok, tokfile, err);
+    if (rc) return rc;
+    switch (cfg->tokenizer.template_) {
+    case RL_TEMPLATE_CHAT:
+        rc = policy_chat_template_load(&t->prompt_tmpl, tokenizer_dir(cfg), err);
+        break;
+    case RL_TEMPLATE_PLAIN:
+        rc = policy_chat_template_plain(&t->prompt_tmpl, "{question}", err);
+        break;
+    case RL_TEMPLATE_CUSTOM:
+        rc = policy_chat_template_plain(&t->prompt_tmpl, cfg->tokenizer.user_template, err);
+        break;
+    default:
+        rc = policy_chat_template_plain(&t->prompt_tmpl, policy_chat_r1_zero_template, err);
+        break;
+    }
+    if (rc) return rc;
+    rc = cfg->model.path[0] ? policy_model_load(&t->model, cfg->model.path, err)
+                            : create_model(t, err);
+    if (rc) return rc;
+    if (policy_tokenizer_vocab_size(t->tok) > t->model.cfg.V)
+        return rlpt_errf(err, RLPT_EINVAL,
+                         "the tokenizer in %s has %d ids but the model's vocabulary is %d",
+                         tokenizer_dir(cfg), policy_tokenizer_vocab_size(t->tok), t->model.cfg.V);
+    if ((rc = policy_adamw_init(&t->opt, t->model.layout.total, err))) return rc;
+    t->opt.beta1 = (float)cfg->optim.beta1;
+    t->opt.beta2 = (float)cfg->optim.beta2;
+    t->opt.eps = (float)cfg->optim.eps;
+    t->opt.weight_decay = (float)cfg->optim.weight_decay;
+    if (!(t->grads = calloc(t->model.layout.total, sizeof(float))))
+        return rlpt_errf(err, RLPT_ENOMEM, "out of memory for %zu gradients",
+                         t->model.layout.total);
+    return load_datasets(t, err);
+}
+
+int rl_train(const rl_config *cfg, const char *resume_dir, rlpt_err *err) {
+    rl_trainer t;
+    int rc = setup(&t, cfg, err);
+    rc = rl_mpi_agree(rc, err);
+    long from = -1;
+    if (!rc && resume_dir) {
+        /* killed before the first checkpoint: start again from step 0 (initialisation and
+         * data order are seeded, so the run is the same) */
+        from = rl_run_latest_step(resume_dir);
+        if (from >= 0)
+            rc = resume(&t, resume_dir, from, err);
+        else
+            from = 0;
+        rc = rl_mpi_agree(rc, err);
+    }
+    if (!rc) rc = rl_mpi_agree(rl_run_open(&t.run, cfg, resume_dir != NULL, from, err), err);
+    t.t_start = rl_now();
+    for (; !rc && t.stage < cfg->pipeline.n; t.stage++, t.stage_step = 0) {
+        const char *stage = cfg->pipeline.v[t.stage];
+        if (strcmp(stage, "sft") == 0) {
+            rc = rl_sft_stage(&t, err);
+        } else {
+            rc = rlpt_errf(err, RLPT_ENOTBUILT,
+                           "train: stage '%s' not built yet (it needs generation: rollout, issue "
+                           "#8, and the GRPO step, issue #9)",
+                           stage);
+        }
+    }
+    if (!rc && rl_mpi_should_print())
+        fprintf(stderr, "rlpt train: done after %ld steps in %.1f s; run directory %s\n", t.step,
+                rl_now() - t.t_start, t.run.dir);
+    trainer_free(&t);
+    return rc;
+}
