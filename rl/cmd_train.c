@@ -19,7 +19,9 @@ static const char usage[] =
     "Every rank checks the config before the first collective; one bad rank stops all.\n"
     "\n"
     "  --set key=value  override an option (see rlpt check-config --help)\n"
-    "  --resume DIR     continue the run in DIR from its `latest` checkpoint\n";
+    "  --resume DIR     continue the run in DIR from its `latest` checkpoint (with no\n"
+    "                   checkpoint yet, from the start); without CONFIG.yaml, with the\n"
+    "                   config the run recorded in DIR/config.yaml\n";
 
 static int run(int argc, char **argv, rlpt_err *err) {
     rl_cli_config_args a;
@@ -29,6 +31,13 @@ static int run(int argc, char **argv, rlpt_err *err) {
     char recorded[4200];
     if (a.resume && !a.config) {
         snprintf(recorded, sizeof recorded, "%s/config.yaml", a.resume);
+        FILE *f = fopen(recorded, "rb");
+        if (!f)
+            return rlpt_errf(err, RLPT_EUSAGE,
+                             "train: %s has no config.yaml (the run was stopped before it "
+                             "started); give its config: rlpt train CONFIG.yaml --resume %s",
+                             a.resume, a.resume);
+        fclose(f);
         a.config = recorded;
     }
     rl_config cfg;
