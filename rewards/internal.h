@@ -82,7 +82,7 @@ typedef struct mnode {
 
 typedef struct math_syms {
     int n;
-    char name[MATH_MAX_SYMS][24];
+    char name[MATH_MAX_SYMS][64]; /* longer names are cut: parse_symbol keeps them under 64 */
 } math_syms;
 
 typedef struct math_tree {
