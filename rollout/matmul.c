@@ -18,6 +18,8 @@
 #define LANES 16
 #define TN    4 /* rows of inp per tile */
 #define TO    4 /* rows of W per tile */
+/* the tile loops must unroll for the accumulators to live in registers */
+#define UNROLL _Pragma("GCC unroll 4")
 
 /* the fixed reduction of the 16 lanes */
 static inline float reduce16(const float *acc) {
@@ -29,36 +31,44 @@ static inline float reduce16(const float *acc) {
 }
 
 #if defined(__AVX512F__)
+/* reduce16's order with vector adds: halves (l, l+8), quarters (l, l+4), then (0, 2), (1, 3),
+ * then the two sums */
+static inline __attribute__((always_inline)) float reduce512(__m512 v) {
+    __m256 s8 = _mm256_add_ps(_mm512_castps512_ps256(v),
+                              _mm256_castpd_ps(_mm512_extractf64x4_pd(_mm512_castps_pd(v), 1)));
+    __m128 s4 = _mm_add_ps(_mm256_castps256_ps128(s8), _mm256_extractf128_ps(s8, 1));
+    __m128 s2 = _mm_add_ps(s4, _mm_movehl_ps(s4, s4));
+    __m128 s1 = _mm_add_ss(s2, _mm_shuffle_ps(s2, s2, 1));
+    return _mm_cvtss_f32(s1);
+}
+
 /* rn x ro dots of length K: out[n * ldo + o] = dot(a + n * K, w + o * K) */
 static inline __attribute__((always_inline)) void tile(float *out, int ldo, const float *a,
                                                        const float *w, int K, int rn, int ro) {
     __m512 acc[TN][TO];
-    for (int n = 0; n < rn; n++)
-        for (int o = 0; o < ro; o++) acc[n][o] = _mm512_setzero_ps();
+    UNROLL for (int n = 0; n < rn; n++) UNROLL for (int o = 0; o < ro; o++) acc[n][o] =
+        _mm512_setzero_ps();
     int k = 0;
     for (; k + LANES <= K; k += LANES) {
         __m512 av[TN];
-        for (int n = 0; n < rn; n++) av[n] = _mm512_loadu_ps(a + (size_t)n * K + k);
-        for (int o = 0; o < ro; o++) {
+        UNROLL for (int n = 0; n < rn; n++) av[n] = _mm512_loadu_ps(a + (size_t)n * K + k);
+        UNROLL for (int o = 0; o < ro; o++) {
             __m512 wv = _mm512_loadu_ps(w + (size_t)o * K + k);
-            for (int n = 0; n < rn; n++) acc[n][o] = _mm512_fmadd_ps(av[n], wv, acc[n][o]);
+            UNROLL for (int n = 0; n < rn; n++) acc[n][o] = _mm512_fmadd_ps(av[n], wv, acc[n][o]);
         }
     }
     if (k < K) { /* lanes past the end keep their value, as the portable path's */
         __mmask16 m = (__mmask16)((1u << (K - k)) - 1u);
         __m512 av[TN];
-        for (int n = 0; n < rn; n++) av[n] = _mm512_maskz_loadu_ps(m, a + (size_t)n * K + k);
-        for (int o = 0; o < ro; o++) {
+        UNROLL for (int n = 0; n < rn; n++) av[n] = _mm512_maskz_loadu_ps(m, a + (size_t)n * K + k);
+        UNROLL for (int o = 0; o < ro; o++) {
             __m512 wv = _mm512_maskz_loadu_ps(m, w + (size_t)o * K + k);
-            for (int n = 0; n < rn; n++) acc[n][o] = _mm512_mask3_fmadd_ps(av[n], wv, acc[n][o], m);
+            UNROLL for (int n = 0; n < rn; n++) acc[n][o] =
+                _mm512_mask3_fmadd_ps(av[n], wv, acc[n][o], m);
         }
     }
-    float lanes[LANES];
-    for (int n = 0; n < rn; n++)
-        for (int o = 0; o < ro; o++) {
-            _mm512_storeu_ps(lanes, acc[n][o]);
-            out[(size_t)n * ldo + o] = reduce16(lanes);
-        }
+    UNROLL for (int n = 0; n < rn; n++) UNROLL for (int o = 0; o < ro; o++)
+        out[(size_t)n * ldo + o] = reduce512(acc[n][o]);
 }
 #else
 static inline void tile(float *out, int ldo, const float *a, const float *w, int K, int rn,

@@ -1,0 +1,37 @@
+#!/bin/bash
+# bench/bench_rollout.sh: generation tokens/s of rlpt's rollout engine against PyTorch with a KV
+# cache (bench/bench_rollout_torch.py), same config, prompt 32, 128 new tokens, same threads, at
+# batch 1 and 32; batch-1 decode as a share of the memory-bandwidth limit (weights bytes per
+# token vs a STREAM triad measured in the same process); a rollout step at mpirun -np 1 and
+# -np 2 (one thread per rank). Prints figures and ratios; never fails on time. The machine's
+# load is printed first: on a shared machine every figure is a lower bound.
+# usage: bench/bench_rollout.sh BUILD_DIR [configs (tiny 100m)] [threads (2)]
+set -euo pipefail
+BUILD=${1:?usage: bench_rollout.sh BUILD_DIR [configs] [threads]}
+CONFIGS=${2:-tiny 100m}
+THREADS=${3:-2}
+HERE=$(cd "$(dirname "$0")" && pwd)
+B="$BUILD/bench/bench_rollout"
+echo "load average: $(cut -d' ' -f1-3 /proc/loadavg) on $(nproc) cores"
+for c in $CONFIGS; do
+    for bs in 1 32; do
+        r=$(OPENBLAS_NUM_THREADS=$THREADS "$B" gen "$c" $bs 32 128 "$THREADS" | tee /dev/stderr | grep '^RESULT')
+        t=$(/usr/bin/python3 "$HERE/bench_rollout_torch.py" "$c" $bs 32 128 "$THREADS" |
+            tee /dev/stderr | grep '^RESULT')
+        read -r _ _ _ _ rt share gbs core <<< "$r"
+        read -r _ _ _ _ tt <<< "$t"
+        awk -v c="$c" -v b=$bs -v rt="$rt" -v tt="$tt" -v th="$THREADS" -v s="$share" -v core="$core" 'BEGIN {
+            printf "== %s batch %d, %d threads: rlpt %.1f tokens/s, PyTorch %.1f tokens/s: %.2fx", c, b, th, rt, tt, rt / tt
+            if (b == 1) printf "; batch-1 decode at %.0f%% of the bandwidth limit", 100 * s
+            printf " (OpenBLAS core %s)\n", core
+        }'
+    done
+done
+for c in $CONFIGS; do
+    n1=$(mpirun --oversubscribe -np 1 "$B" mpi "$c" 16 128 1 | tee /dev/stderr | grep '^RESULT')
+    n2=$(mpirun --oversubscribe -np 2 "$B" mpi "$c" 16 128 1 | tee /dev/stderr | grep '^RESULT')
+    read -r _ _ _ _ _ t1 <<< "$n1"
+    read -r _ _ _ _ _ t2 <<< "$n2"
+    awk -v c="$c" -v a="$t1" -v b="$t2" 'BEGIN {
+        printf "== %s rollout step (16 prompts x 128 tokens), 1 thread per rank: -np 1 %.1f, -np 2 %.1f tokens/s: %.2fx\n", c, a, b, b / a }'
+done
