@@ -310,7 +310,11 @@ static int split_added(const policy_tokenizer *tok, const tok_trie *t, int norma
  * the pre-tokenizers and the model. */
 static int encode_section(const policy_tokenizer *tok, const char *s, size_t n,
                           pcre2_match_data *md, tok_ids *out, rlpt_err *err) {
-    if (tok->n_norm == 0 && tok->trie_norm.n == 0)
+    /* Every Unicode normal form leaves ASCII as it is: skip the copy. */
+    size_t ascii = 0;
+    if (tok->n_norm)
+        while (ascii < n && (unsigned char)s[ascii] < 0x80) ascii++;
+    if ((tok->n_norm == 0 || ascii == n) && tok->trie_norm.n == 0)
         return tok_pretokenize(tok, 0, s, n, md, out, err);
     char *t = NULL;
     size_t tn = 0;

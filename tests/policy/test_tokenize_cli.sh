@@ -1,7 +1,7 @@
 #!/bin/bash
 # tests/policy/test_tokenize_cli.sh: `rlpt tokenize` as a filter, against the committed fixtures
-# of @huggingface/tokenizers (encode, decode) and Jinja2 (--chat): the first 300 strings
-# (GSM8K, MATH-500) through each real tokenizer give the fixture ids line for line; decoding
+# of @huggingface/tokenizers (encode, decode) and Jinja2 (--chat): the first 150 strings
+# (GSM8K, MATH-500) through Llama 3, Qwen3 and rlpt-tiny give the fixture ids line for line; decoding
 # those ids gives the strings back; Qwen3's chat renderings equal Jinja2's; bad input gives
 # "stdin:N:" errors and exit status 1, bad usage exit status 2.
 set -u
@@ -16,11 +16,11 @@ check() { # name, got-file, want-file
         echo "ok: $1 ($(wc -l < "$3") lines)"
     fi
 }
-N=300
+N=150
 head -n $N "$T/strings/strings.jsonl" > "$W/in.jsonl"
 # JSON string of the "text" field, as written by JSON.stringify / json.dumps.
 sed 's/^{"src":"[a-z0-9]*","text":\(".*"\)}$/\1/' "$W/in.jsonl" > "$W/texts"
-for tok in qwen2.5-math-1.5b deepseek-r1-distill-qwen-32b llama-3.2-3b-instruct qwen3-4b rlpt-tiny; do
+for tok in llama-3.2-3b-instruct qwen3-4b rlpt-tiny; do  # the C test covers all eight
     "$RLPT" tokenize --tokenizer "$T/$tok" < "$W/in.jsonl" > "$W/out.jsonl" || { echo "FAIL: $tok encode exit $?"; fail=1; }
     tr -d ' ' < "$W/out.jsonl" > "$W/got"
     sed -n "2,$((N + 1))p" "$T/$tok/encode.jsonl" | sed 's/^{"ids":\(\[[^]]*\]\).*}$/{"ids":\1}/' > "$W/want"

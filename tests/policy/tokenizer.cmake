@@ -6,7 +6,8 @@ add_executable(tokenizer_write_tiny ${CMAKE_CURRENT_SOURCE_DIR}/tokenizer_write_
 target_link_libraries(tokenizer_write_tiny PRIVATE rlpt_policy)
 rlpt_add_test(test_chat_template SOURCES ${CMAKE_CURRENT_SOURCE_DIR}/test_chat_template.c
   LIBS rlpt_policy PkgConfig::CJSON LABELS unit reference)
-rlpt_add_script_test(test_tokenize_cli COMMAND bash ${CMAKE_CURRENT_SOURCE_DIR}/test_tokenize_cli.sh)
+rlpt_add_script_test(test_tokenize_cli COMMAND bash ${CMAKE_CURRENT_SOURCE_DIR}/test_tokenize_cli.sh
+  TIMEOUT 300)
 # Fuzz targets (replayed over their seed corpora in normal builds).
 rlpt_add_fuzzer(fuzz_tokenizer_load SOURCES ${CMAKE_CURRENT_SOURCE_DIR}/test_tokenizer_fuzz_load.c
   LIBS rlpt_policy
