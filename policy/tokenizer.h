@@ -35,7 +35,10 @@ void policy_tokenizer_free(policy_tokenizer *tok); /* NULL is a no-op */
  * invalid subpart, as WHATWG TextDecoder and Rust's from_utf8_lossy do), as Hugging Face
  * tokenizers see such bytes after Python/JS decoding. add_special applies the post-processor's
  * template (Llama 3's <|begin_of_text|>); pass 0 for text rendered by a chat template, which
- * writes its own. On success *ids is malloc'd (caller frees; NULL when *n_ids is 0). */
+ * writes its own. As tokenizers (Rust and JS) do, and unlike transformers for DeepSeek-R1-Distill
+ * (whose tokenizer_config asks add_bos_token that its tokenizer.json does not apply), only the
+ * post-processor adds tokens; prepend policy_tokenizer_bos_id() to mimic transformers there.
+ * On success *ids is malloc'd (caller frees; NULL when *n_ids is 0). */
 int policy_tokenizer_encode(const policy_tokenizer *tok, const char *text, size_t len,
                             int add_special, int32_t **ids, size_t *n_ids, rlpt_err *err);
 
