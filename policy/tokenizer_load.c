@@ -530,21 +530,24 @@ static int32_t config_token_id(const policy_tokenizer *tok, const cJSON *cfg, co
     return cJSON_IsString(v) ? policy_tokenizer_token_to_id(tok, v->valuestring) : -1;
 }
 
-static int read_config(loader *L, const char *cfg_json, size_t cfg_len) {
+static int read_config(loader *L, const char *cfg_json, size_t cfg_len, const char *name) {
     policy_tokenizer *tok = L->tok;
     tok->clean_up = 1; /* transformers' and tokenizers.js's default */
     tok->bos_id = tok->eos_id = -1;
     if (!cfg_json) return 0;
     cJSON *cfg;
-    char name[256];
-    snprintf(name, sizeof name, "%s (tokenizer_config.json)", L->name);
     int rc = parse_json(&cfg, cfg_json, cfg_len, name, L->err);
     if (rc) return rc;
     if (!cJSON_IsObject(cfg)) {
         cJSON_Delete(cfg);
         return rlpt_errf(L->err, RLPT_EFORMAT, "%s: must be a JSON object", name);
     }
-    rc = get_bool(cfg, "clean_up_tokenization_spaces", 1, name, &tok->clean_up, L->err);
+    const cJSON *cu = cJSON_GetObjectItemCaseSensitive(cfg, "clean_up_tokenization_spaces");
+    if (cJSON_IsBool(cu))
+        tok->clean_up = cJSON_IsTrue(cu);
+    else if (cu && !cJSON_IsNull(cu))
+        rc = rlpt_errf(L->err, RLPT_EFORMAT,
+                       "%s: clean_up_tokenization_spaces must be true or false", name);
     tok->bos_id = config_token_id(tok, cfg, "bos_token");
     tok->eos_id = config_token_id(tok, cfg, "eos_token");
     const cJSON *extra = cJSON_GetObjectItemCaseSensitive(cfg, "additional_special_tokens");
@@ -634,9 +637,10 @@ static int load_parsed(loader *L, const cJSON *root) {
     return 0;
 }
 
-int policy_tokenizer_load_json(policy_tokenizer **out, const char *json, size_t len,
-                               const char *config_json, size_t config_len, const char *name,
-                               rlpt_err *err) {
+/* load_json with the config's own name for messages. */
+static int load_json_named(policy_tokenizer **out, const char *json, size_t len,
+                           const char *config_json, size_t config_len, const char *name,
+                           const char *config_name, rlpt_err *err) {
     *out = NULL;
     policy_tokenizer *tok = calloc(1, sizeof *tok);
     if (!tok) return rlpt_errf(err, RLPT_ENOMEM, "%s: out of memory", name);
@@ -650,13 +654,20 @@ int policy_tokenizer_load_json(policy_tokenizer **out, const char *json, size_t 
     int rc = parse_json(&root, json, len, tok->name, err);
     if (!rc) rc = load_parsed(&L, root);
     cJSON_Delete(root);
-    if (!rc) rc = read_config(&L, config_json, config_len);
+    if (!rc) rc = read_config(&L, config_json, config_len, config_name);
     if (rc) {
         policy_tokenizer_free(tok);
         return rc;
     }
     *out = tok;
     return 0;
+}
+
+int policy_tokenizer_load_json(policy_tokenizer **out, const char *json, size_t len,
+                               const char *config_json, size_t config_len, const char *name,
+                               rlpt_err *err) {
+    return load_json_named(out, json, len, config_json, config_len, name, "tokenizer_config.json",
+                           err);
 }
 
 int policy_tokenizer_load(policy_tokenizer **out, const char *path, rlpt_err *err) {
@@ -685,7 +696,7 @@ int policy_tokenizer_load(policy_tokenizer **out, const char *path, rlpt_err *er
     int rc = rlpt_read_file(json_path, TOK_MAX_FILE, &json, &jn, err);
     if (!rc && stat(cfg_path, &st) == 0)
         rc = rlpt_read_file(cfg_path, TOK_MAX_FILE, &cfg, &cn, err);
-    if (!rc) rc = policy_tokenizer_load_json(out, json, jn, cfg, cn, json_path, err);
+    if (!rc) rc = load_json_named(out, json, jn, cfg, cn, json_path, cfg_path, err);
     free(json);
     free(cfg);
     free(json_path);

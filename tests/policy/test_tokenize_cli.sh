@@ -47,6 +47,11 @@ rc=$?
 if [ $rc -ne 1 ] || ! grep -q 'stdin:1: ids\[1\] is not a token id' "$W/err"; then
     echo "FAIL: bad id (exit $rc): $(cat "$W/err")"; fail=1
 else echo "ok: bad id"; fi
+printf '{"text": "a\\u0000b"}\n' | "$RLPT" tokenize --tokenizer "$T/rlpt-tiny" 2> "$W/err"
+rc=$?
+if [ $rc -ne 1 ] || ! grep -q 'stdin:1: a string holds' "$W/err"; then
+    echo "FAIL: NUL escape (exit $rc): $(cat "$W/err")"; fail=1
+else echo "ok: NUL escape refused"; fi
 "$RLPT" tokenize --decode < /dev/null 2> "$W/err"
 rc=$?
 if [ $rc -ne 2 ] || ! grep -q -- '--tokenizer DIR is required' "$W/err"; then

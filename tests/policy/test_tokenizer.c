@@ -452,6 +452,9 @@ static void test_malformed(void **s) {
         {"not_object.json", RLPT_EFORMAT, "top level must be a JSON object"},
         {"unk_missing.json", RLPT_EFORMAT, "model.unk_token '<unk>' is not in model.vocab"},
         {"template_unknown.json", RLPT_EFORMAT, "special token '<s>' is not in the vocabulary"},
+        {"bad-config", RLPT_EFORMAT,
+         "bad-config/tokenizer_config.json: clean_up_tokenization_spaces must be true or false"},
+        {"broken-config", RLPT_EFORMAT, "broken-config/tokenizer_config.json:2:23: not valid JSON"},
     };
     for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
         char path[1024];
