@@ -185,3 +185,9 @@ long rl_run_latest_step(const char *dir);
 /* ---- the trainer (rl/trainer.c) -------------------------------------------------------------
  * Runs cfg->pipeline on every rank; with resume_dir, continues from its `latest` checkpoint. */
 int rl_train(const struct rl_config *cfg, const char *resume_dir, rlpt_err *err);
+
+/* ---- plots (rl/plot.c) ----------------------------------------------------------------------
+ * Draws a run's curves (reward, accuracy with the evaluations, response length, KL, entropy,
+ * SFT loss) from RUN_DIR/metrics.jsonl and eval.jsonl into one PNG with gnuplot (Debian's
+ * gnuplot-nox, run directly, no shell). out NULL: RUN_DIR/curves.png. */
+int rl_plot(const char *run_dir, const char *out, rlpt_err *err);
