@@ -543,7 +543,16 @@ int sandbox_run(sandbox *sb, const sandbox_exec *ex, sandbox_result *res, rlpt_e
     double t0 = now_s();
     pid = raw_clone(ns ? NS_FLAGS : 0);
     if (pid < 0) {
-        rc = rlpt_errf(err, RLPT_ESANDBOX, "sandbox: clone of the namespaces: %s", strerror(errno));
+        int e = errno;
+        rc = rlpt_errf(err, RLPT_ESANDBOX,
+                       "sandbox: creating the PID/mount/net/IPC/UTS/cgroup namespaces failed: "
+                       "%s%s",
+                       strerror(e),
+                       e == EPERM ? " (this process may not create namespaces, e.g. a container "
+                                    "without CAP_SYS_ADMIN or a seccomp profile that forbids "
+                                    "it: run on the host or in a privileged container, or set "
+                                    "sandbox: none for code you trust)"
+                                  : "");
         goto out;
     }
     if (pid == 0) {

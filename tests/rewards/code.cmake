@@ -11,3 +11,5 @@ rlpt_add_test(test_code SOURCES ${CMAKE_CURRENT_SOURCE_DIR}/test_code.c
   LIBS rlpt_rewards rlpt_common TIMEOUT 120)
 rlpt_add_test(test_code_datasets SOURCES ${CMAKE_CURRENT_SOURCE_DIR}/test_code_datasets.c
   LIBS rlpt_rewards rlpt_common TIMEOUT 600 LABELS "unit;slow")
+rlpt_add_fuzzer(test_code_fuzz SOURCES ${CMAKE_CURRENT_SOURCE_DIR}/test_code_fuzz.c
+  LIBS rlpt_rewards rlpt_common CORPUS ${PROJECT_SOURCE_DIR}/tests/data/code/fuzz)
