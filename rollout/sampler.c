@@ -117,17 +117,34 @@ int rollout_sampler_pick(const float *logits, const uint8_t *seen, const rollout
     }
     /* min-p last, as HF applies it: p_i >= min_p * p_max <=> z_i >= zmax + log(min_p) (a
      * ratio to the maximum, which every step keeps). Without top-p it commutes with top-k, so
-     * it then filters first and spares the sort most of the vocabulary. */
+     * it then filters before the sort. */
     double zmin = s->min_p > 0.0f ? zmax + log((double)s->min_p) : -INFINITY;
-    int prefilter = s->top_p >= 1.0f;
+    int topk = s->top_k > 0 && s->top_k < V ? s->top_k : 0;
+    /* Sorting all of a 150k vocabulary per token is slow; when the tokens within `gap` of the
+     * maximum already hold the top-k set or the top-p mass, the rest can never be kept, and
+     * those tokens are a prefix of the full sorted order, so the result is the same. */
+    double thr = -INFINITY;
+    if (V > 2048 && (topk || s->top_p < 1.0f)) {
+        for (double gap = 8.0; gap <= 64.0 && thr == -INFINITY; gap *= 2.0) {
+            int m = 0;
+            double mass = 0.0;
+            for (int i = 0; i < V; i++)
+                if ((double)z[i] >= zmax - gap) m++, mass += exp((double)z[i] - zmax);
+            if (topk ? m >= topk : mass >= (double)s->top_p * sum * (1.0 + 1e-9)) thr = zmax - gap;
+        }
+    }
+    if (s->top_p >= 1.0f && zmin > thr) thr = zmin; /* min-p commutes with top-k alone */
     for (int i = 0; i < V; i++)
-        if (!prefilter || (double)z[i] >= zmin) idx[n++] = i;
+        if ((double)z[i] >= thr) idx[n++] = i;
     sort_z = z;
     qsort(idx, (size_t)n, sizeof *idx, by_z_desc);
-    if (s->top_k > 0 && n > s->top_k) n = s->top_k;
+    if (topk && n > topk) n = topk;
     if (s->top_p < 1.0f) { /* HF: over the top-k set renormalised; keep until mass >= top_p */
-        double tot = 0.0;
-        for (int i = 0; i < n; i++) tot += exp((double)z[idx[i]] - zmax);
+        double tot = sum;  /* no top-k: the whole distribution, summed in id order */
+        if (topk) {
+            tot = 0.0;
+            for (int i = 0; i < n; i++) tot += exp((double)z[idx[i]] - zmax);
+        }
         double cum = 0.0;
         int keep = 0;
         while (keep < n && cum < (double)s->top_p * tot) cum += exp((double)z[idx[keep++]] - zmax);

@@ -272,11 +272,88 @@ static void bad_settings(void **state) {
     assert_non_null(strstr(err.msg, "min_p"));
 }
 
+/* A 6000-token vocabulary takes the sampler's shortcut (only tokens near the maximum are
+ * sorted); every pick must equal that of a full sort of the vocabulary, done here. */
+#define BIGV 6000
+static float big_z[BIGV];
+static int by_big_z(const void *a, const void *b) {
+    int i = *(const int *)a, j = *(const int *)b;
+    if (big_z[i] != big_z[j]) return big_z[i] > big_z[j] ? -1 : 1;
+    return (i > j) - (i < j);
+}
+
+static int full_sort_pick(const rollout_sampling *s, double u) {
+    static int idx[BIGV];
+    double zmax = -INFINITY, sum = 0.0;
+    for (int i = 0; i < BIGV; i++) zmax = fmax(zmax, big_z[i] / s->temperature);
+    for (int i = 0; i < BIGV; i++) sum += exp((double)(big_z[i] / s->temperature) - zmax);
+    for (int i = 0; i < BIGV; i++) idx[i] = i;
+    qsort(idx, BIGV, sizeof *idx, by_big_z);
+    int n = s->top_k > 0 && s->top_k < BIGV ? s->top_k : BIGV;
+    double tot = sum;
+    if (s->top_k > 0) {
+        tot = 0.0;
+        for (int i = 0; i < n; i++) tot += exp((double)(big_z[idx[i]] / s->temperature) - zmax);
+    }
+    double cum = 0.0;
+    int keep = 0;
+    while (keep < n && cum < (double)s->top_p * tot)
+        cum += exp((double)(big_z[idx[keep++]] / s->temperature) - zmax);
+    n = keep;
+    tot = 0.0;
+    for (int i = 0; i < n; i++) tot += exp((double)(big_z[idx[i]] / s->temperature) - zmax);
+    cum = 0.0;
+    for (int i = 0; i < n; i++) {
+        cum += exp((double)(big_z[idx[i]] / s->temperature) - zmax);
+        if (cum > u * tot) return idx[i];
+    }
+    return idx[n - 1];
+}
+
+static void large_vocabulary_shortcut(void **state) {
+    (void)state;
+    rollout_sampler_work w;
+    assert_int_equal(rollout_sampler_work_init(&w, BIGV, NULL), 0);
+    const float top_p[3] = {0.9f, 0.5f, 1.0f};
+    const int top_k[3] = {0, 40, 100};
+    for (int d = 0; d < 2; d++) {
+        /* d 0: a long tail, most tokens far below the top; d 1: one token 10 above a flat
+         * crowd whose mass outweighs it, so the shortcut must widen to reach the nucleus */
+        uint64_t x = 99;
+        for (int i = 0; i < BIGV; i++) {
+            x = x * 6364136223846793005ull + 1442695040888963407ull;
+            double r = (double)(x >> 40) / (double)(1 << 24);
+            big_z[i] = d == 0 ? (float)(r * 30.0 - 25.0) : (float)(r * 2.0 - 1.0);
+        }
+        if (d == 1) big_z[17] = 10.0f;
+        for (int c = 0; c < 3; c++) {
+            rollout_sampling s;
+            rollout_sampling_default(&s);
+            s.top_p = top_p[c];
+            s.top_k = top_k[c];
+            for (int i = 0; i < 300; i++) {
+                double u = rollout_uniform(5, 0, (uint64_t)c, 0, (uint32_t)i);
+                float lp;
+                int got = rollout_sampler_pick(big_z, NULL, &s, u, &w, &lp);
+                int want = full_sort_pick(&s, u);
+                if (got != want)
+                    fail_msg("dist %d top-p %g top-k %d draw %d: %d, full sort %d", d,
+                             (double)s.top_p, s.top_k, i, got, want);
+            }
+        }
+    }
+    rollout_sampler_work_free(&w);
+}
+
 int main(void) {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(philox_known_answers), cmocka_unit_test(uniform_draws),
-        cmocka_unit_test(distributions),        cmocka_unit_test(chi_square_has_power),
-        cmocka_unit_test(greedy_and_ties),      cmocka_unit_test(bad_settings),
+        cmocka_unit_test(philox_known_answers),
+        cmocka_unit_test(uniform_draws),
+        cmocka_unit_test(distributions),
+        cmocka_unit_test(chi_square_has_power),
+        cmocka_unit_test(greedy_and_ties),
+        cmocka_unit_test(bad_settings),
+        cmocka_unit_test(large_vocabulary_shortcut),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
