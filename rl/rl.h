@@ -47,7 +47,7 @@ int rl_mpi_check(int mpi_rc, const char *call, rlpt_err *err);
 #endif
 
 /* ---- GRPO maths (rl/grpo.c) -----------------------------------------------------------------
- * Conventions (one per knob; ../README "GRPO conventions" explains each choice):
+ * Conventions (one per knob; README.md, "GRPO conventions", explains each choice):
  *   std: unbiased (N-1); advantage eps added to the std; the advantage of a sequence is
  *   broadcast to all its completion tokens; log-ratios are clamped to [-20, 20] (verl) and a
  *   clamped token passes no gradient; k3 = exp(x) - x - 1 with x = ref - new clamped the same
