@@ -6,7 +6,7 @@ source "$(dirname "$0")/env.sh"
 cd "$RLPT_ROOT"
 scripts/install-deps.sh
 cmake -S . -B build -DCMAKE_BUILD_TYPE=RelWithDebInfo >/dev/null
-cmake --build build -j"$jobs"
+cmake --build build -j"$jobs" --target rlpt
 build/rlpt --version
 run=demo-$(date +%Y%m%d-%H%M%S)
 # GRPO and evaluation need generation (rollout, issue #8; the GRPO step, issue #9), which is
