@@ -211,18 +211,23 @@ static size_t js_space_before(const char *s, size_t n) {
     return k == n - i ? k : 0;
 }
 
+/* Rust regex's \w (what tokenizers' single_word tests): Alphabetic, marks, Nd, Pc. utf8proc
+ * has no Alphabetic property: letters, Nl and marks stand for it. */
 static int is_word_char_at(const char *s, size_t n) {
     uint32_t cp;
     if (!tok_utf8_decode((const unsigned char *)s, n, &cp)) return 0;
-    if (cp == '_') return 1;
     utf8proc_category_t c = utf8proc_category((utf8proc_int32_t)cp);
     return (c >= UTF8PROC_CATEGORY_LU && c <= UTF8PROC_CATEGORY_LO) ||
-           (c >= UTF8PROC_CATEGORY_ND && c <= UTF8PROC_CATEGORY_NO);
+           (c >= UTF8PROC_CATEGORY_MN && c <= UTF8PROC_CATEGORY_ME) || c == UTF8PROC_CATEGORY_ND ||
+           c == UTF8PROC_CATEGORY_NL || c == UTF8PROC_CATEGORY_PC;
 }
 
-/* The added token matched at s[i] (longest), or -1; *len its byte length. */
-static int trie_match(const policy_tokenizer *tok, const tok_trie *t, int normalized, const char *s,
-                      size_t n, size_t i, size_t *len) {
+/* The added token matched at s[i] (longest), or -1; *len its byte length. A single_word token
+ * touching a word character is "discarded" as tokenizers does: *discard is set and the span
+ * stays text (the search resumes after it). tokenizers.js ignores single_word. */
+static int trie_match(const policy_tokenizer *tok, const tok_trie *t, const char *s, size_t n,
+                      size_t i, size_t *len, int *discard) {
+    *discard = 0;
     if (!t->n || !t->first[(unsigned char)s[i]]) return -1;
     int32_t node = 0, best = -1;
     size_t best_len = 0;
@@ -234,17 +239,14 @@ static int trie_match(const policy_tokenizer *tok, const tok_trie *t, int normal
         if (t->node[node].added >= 0) best = t->node[node].added, best_len = j + 1 - i;
     }
     if (best < 0) return -1;
-    const tok_added *a = &tok->added[best];
-    (void)normalized;
-    if (a->single_word) {
-        /* Only a whole word: no word character right before or after (tokenizers'
-         * single_word; tokenizers.js ignores the flag). */
-        size_t p = i;
-        while (p > 0 && ((unsigned char)s[p - 1] & 0xC0) == 0x80) p--;
-        if (i > 0 && p > 0 && is_word_char_at(s + p - 1, n - p + 1)) return -1;
-        if (i + best_len < n && is_word_char_at(s + i + best_len, n - i - best_len)) return -1;
-    }
     *len = best_len;
+    if (tok->added[best].single_word) {
+        size_t p = i; /* p - 1: the lead byte of the character before s[i] */
+        while (p > 0 && ((unsigned char)s[p - 1] & 0xC0) == 0x80) p--;
+        if ((i > 0 && p > 0 && is_word_char_at(s + p - 1, n - p + 1)) ||
+            (i + best_len < n && is_word_char_at(s + i + best_len, n - i - best_len)))
+            *discard = 1;
+    }
     return best;
 }
 
@@ -271,15 +273,16 @@ static int pieces_push(pieces *p, piece x) {
 }
 
 /* Splits s into text and added-token pieces, then trims the text beside lstrip/rstrip tokens. */
-static int split_added(const policy_tokenizer *tok, const tok_trie *t, int normalized,
-                       const char *s, size_t n, pieces *out) {
+static int split_added(const policy_tokenizer *tok, const tok_trie *t, const char *s, size_t n,
+                       pieces *out) {
     out->n = 0;
     size_t start = 0, i = 0;
     while (i < n) {
         size_t len = 0;
-        int a = trie_match(tok, t, normalized, s, n, i, &len);
-        if (a < 0) {
-            i++;
+        int discard;
+        int a = trie_match(tok, t, s, n, i, &len, &discard);
+        if (a < 0 || discard) {
+            i += a < 0 ? 1 : len;
             continue;
         }
         if (i > start && pieces_push(out, (piece){start, i - start, -1})) return RLPT_ENOMEM;
@@ -326,7 +329,7 @@ static int encode_section(const policy_tokenizer *tok, const char *s, size_t n,
         return rc;
     }
     pieces ps = {0};
-    rc = split_added(tok, &tok->trie_norm, 1, t, tn, &ps);
+    rc = split_added(tok, &tok->trie_norm, t, tn, &ps);
     if (rc) rc = rlpt_errf(err, RLPT_ENOMEM, "tokenizer: out of memory");
     for (size_t k = 0; rc == 0 && k < ps.n; k++) {
         if (ps.v[k].added >= 0)
@@ -354,7 +357,7 @@ int policy_tokenizer_encode(const policy_tokenizer *tok, const char *text, size_
     pcre2_match_data *md = pcre2_match_data_create(1, NULL);
     if (!md) rc = rlpt_errf(err, RLPT_ENOMEM, "tokenizer: out of memory");
     if (!rc && add_special) rc = tok_ids_append(&out, tok->tmpl_pre, (size_t)tok->n_tmpl_pre);
-    if (!rc && len) rc = split_added(tok, &tok->trie_raw, 0, s, len, &ps);
+    if (!rc && len) rc = split_added(tok, &tok->trie_raw, s, len, &ps);
     if (rc == RLPT_ENOMEM) rc = rlpt_errf(err, RLPT_ENOMEM, "tokenizer: out of memory");
     for (size_t k = 0; rc == 0 && k < ps.n; k++) {
         if (ps.v[k].added >= 0) {

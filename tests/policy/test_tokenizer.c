@@ -426,6 +426,49 @@ static void test_tiny_generator(void **s) {
     free(cj);
 }
 
+/* single_word (tokenizers.js ignores it, so no JS fixture): as tokenizers' find_matches, a match
+ * touching a word character (\w: letters, marks, digits, connector punctuation) is discarded
+ * and its span stays text. Expected ids are written from that rule by hand. */
+static void test_single_word(void **s) {
+    (void)s;
+    const char json[] =
+        "{\"model\": {\"type\": \"BPE\", \"merges\": [], \"vocab\": {\"a\": 0, \"b\": 1, "
+        "\"x\": 2, \" \": 3, \"_\": 4, \"(\": 5, \")\": 6, \"\xc3\xa9\": 7}},"
+        "\"added_tokens\": [{\"id\": 8, \"content\": \"ab\", \"single_word\": true, "
+        "\"lstrip\": false, \"rstrip\": true, \"normalized\": false, \"special\": false}]}";
+    policy_tokenizer *tok;
+    rlpt_err err;
+    if (policy_tokenizer_load_json(&tok, json, sizeof json - 1, NULL, 0, "single_word", &err))
+        fail_msg("%s", err.msg);
+    static const struct {
+        const char *text;
+        int32_t want[8];
+        size_t n;
+    } cases[] = {
+        {"ab  x", {8, 2}, 2},          /* whole word; rstrip eats the spaces */
+        {"xab x", {2, 0, 1, 3, 2}, 5}, /* after a letter: text */
+        {"ab_", {0, 1, 4}, 3},         /* before '_' (Pc): text */
+        {"(ab)", {5, 8, 6}, 3},        /* punctuation around: a word */
+        {"\xc3\xa9"
+         "ab",
+         {7, 0, 1},
+         3},                       /* after a non-ASCII letter: text */
+        {"abab", {0, 1, 0, 1}, 4}, /* discarded spans are skipped whole */
+    };
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+        int32_t *ids;
+        size_t n;
+        assert_int_equal(
+            policy_tokenizer_encode(tok, cases[i].text, strlen(cases[i].text), 1, &ids, &n, &err),
+            0);
+        if (n != cases[i].n || memcmp(ids, cases[i].want, n * sizeof *ids) != 0)
+            fail_msg("single_word case %zu ('%s'): got %zu ids (first %ld)", i, cases[i].text, n,
+                     n ? (long)ids[0] : -1L);
+        free(ids);
+    }
+    policy_tokenizer_free(tok);
+}
+
 /* Malformed files: each gives its code and names what is wrong. */
 static void test_malformed(void **s) {
     (void)s;
@@ -481,7 +524,7 @@ int main(void) {
         cmocka_unit_test(test_synthetic_encode), cmocka_unit_test(test_decode_cases),
         cmocka_unit_test(test_nul_byte),         cmocka_unit_test(test_llama3_add_special),
         cmocka_unit_test(test_decode_bad_id),    cmocka_unit_test(test_threads),
-        cmocka_unit_test(test_tiny_generator),
+        cmocka_unit_test(test_tiny_generator),   cmocka_unit_test(test_single_word),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
