@@ -34,7 +34,8 @@ static const reward_arg format_spec[] = {
 };
 #undef OFF
 
-static int format_init(const char *args_json, void **state, rlpt_err *err) {
+static int format_init(const reward_fn *self, const char *args_json, void **state, rlpt_err *err) {
+    (void)self;
     *state = NULL;
     format_args *a = calloc(1, sizeof *a);
     if (!a) return rlpt_errf(err, RLPT_ENOMEM, "reward 'format': out of memory");
@@ -139,5 +140,6 @@ static void format_free(void *state) {
 }
 
 const reward_fn reward_fn_format = {
-    "format", "<think>...</think><answer>...</answer> layout (strict or lenient)", format_init,
-    format_score, format_free};
+    "format",    "<think>...</think><answer>...</answer> layout (strict or lenient)",
+    format_init, format_score,
+    format_free, NULL};

@@ -99,7 +99,8 @@ static const reward_arg lang_spec[] = {
     {"reward", 'n', offsetof(lang_args, reward), -1e6, 1e6, "value at share 1 (1)"},
 };
 
-static int lang_init(const char *args_json, void **state, rlpt_err *err) {
+static int lang_init(const reward_fn *self, const char *args_json, void **state, rlpt_err *err) {
+    (void)self;
     *state = NULL;
     lang_args *a = calloc(1, sizeof *a);
     if (!a) return rlpt_errf(err, RLPT_ENOMEM, "reward 'language': out of memory");
@@ -160,5 +161,6 @@ static void lang_free(void *state) {
 }
 
 const reward_fn reward_fn_language = {
-    "language", "share of the chain of thought's letters in the target script", lang_init,
-    lang_score, lang_free};
+    "language", "share of the chain of thought's letters in the target script",
+    lang_init,  lang_score,
+    lang_free,  NULL};

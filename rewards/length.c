@@ -30,7 +30,8 @@ static const reward_arg length_spec[] = {
 };
 #undef OFF
 
-static int length_init(const char *args_json, void **state, rlpt_err *err) {
+static int length_init(const reward_fn *self, const char *args_json, void **state, rlpt_err *err) {
+    (void)self;
     *state = NULL;
     length_args *a = malloc(sizeof *a);
     if (!a) return rlpt_errf(err, RLPT_ENOMEM, "reward 'length': out of memory");
@@ -77,5 +78,7 @@ static void length_free(void *state) {
     free(state);
 }
 
-const reward_fn reward_fn_length = {"length", "DAPO soft overlong punishment on completion_tokens",
-                                    length_init, length_score, length_free};
+const reward_fn reward_fn_length = {
+    "length",    "DAPO soft overlong punishment on completion_tokens",
+    length_init, length_score,
+    length_free, NULL};

@@ -66,11 +66,13 @@ static int init_common(const char *name, const char *args_json, void **state, rl
     return 0;
 }
 
-static int math_init(const char *args_json, void **state, rlpt_err *err) {
+static int math_init(const reward_fn *self, const char *args_json, void **state, rlpt_err *err) {
+    (void)self;
     return init_common("math", args_json, state, err);
 }
 
-static int gsm8k_init(const char *args_json, void **state, rlpt_err *err) {
+static int gsm8k_init(const reward_fn *self, const char *args_json, void **state, rlpt_err *err) {
+    (void)self;
     return init_common("gsm8k", args_json, state, err);
 }
 
@@ -148,8 +150,12 @@ static void math_free(void *state) {
 const reward_fn reward_fn_math = {
     "math",
     "answer (last \\boxed{}, <answer>, 'the answer is', ...) equivalent to field \"answer\"",
-    math_init, math_score, math_free};
+    math_init,
+    math_score,
+    math_free,
+    NULL};
 
 const reward_fn reward_fn_gsm8k = {
-    "gsm8k", "answer equal to the number after '####' in field \"answer\" (or the field itself)",
-    gsm8k_init, math_score, math_free};
+    "gsm8k",    "answer equal to the number after '####' in field \"answer\" (or the field itself)",
+    gsm8k_init, math_score,
+    math_free,  NULL};

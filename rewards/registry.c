@@ -98,7 +98,7 @@ int reward_combo_init(reward_combo **out, const reward_registry *reg,
             return rlpt_errf(err, RLPT_ECONFIG, "rewards[%d]: unknown reward function '%s'", i,
                              items[i].fn);
         }
-        int rc = fn->init(items[i].args_json, &c->state[i], err);
+        int rc = fn->init(fn, items[i].args_json, &c->state[i], err);
         if (rc != 0) {
             rlpt_err_prefix(err, "rewards[%d] (%s)", i, fn->name);
             reward_combo_free(c);

@@ -69,7 +69,8 @@ static const reward_arg rep_spec[] = {
     {"penalty", 'n', offsetof(rep_args, penalty), 0, 1e6, "largest penalty (1)"},
 };
 
-static int rep_init(const char *args_json, void **state, rlpt_err *err) {
+static int rep_init(const reward_fn *self, const char *args_json, void **state, rlpt_err *err) {
+    (void)self;
     *state = NULL;
     rep_args *a = malloc(sizeof *a);
     if (!a) return rlpt_errf(err, RLPT_ENOMEM, "reward 'repetition': out of memory");
@@ -106,5 +107,5 @@ static void rep_free(void *state) {
     free(state);
 }
 
-const reward_fn reward_fn_repetition = {"repetition", "-penalty x share of repeated word n-grams",
-                                        rep_init, rep_score, rep_free};
+const reward_fn reward_fn_repetition = {
+    "repetition", "-penalty x share of repeated word n-grams", rep_init, rep_score, rep_free, NULL};

@@ -107,10 +107,13 @@ typedef struct reward_sample {
 typedef struct reward_fn {
     const char *name;
     const char *doc; /* one line: what it scores and its arguments */
-    int (*init)(const char *args_json, void **state, rlpt_err *err);
+    /* self: this table, so that one init can serve many entries (a loaded plugin keeps its
+     * handle in ctx and wraps the plugin's state in its own) */
+    int (*init)(const struct reward_fn *self, const char *args_json, void **state, rlpt_err *err);
     int (*score_batch)(void *state, const reward_sample *samples, int n, double *rewards,
                        char **details, rlpt_err *err);
     void (*free)(void *state);
+    const void *ctx; /* for init; NULL for the built-ins */
 } reward_fn;
 
 /* The built-in functions: math, gsm8k, format, length, repetition, language. */

@@ -139,7 +139,7 @@ static int run(int argc, char **argv, rlpt_err *err) {
     }
     char *args_json = rc == 0 ? cJSON_PrintUnformatted(args) : NULL;
     void *state = NULL;
-    if (rc == 0) rc = fn->init(args_json, &state, err);
+    if (rc == 0) rc = fn->init(fn, args_json, &state, err);
     char *line = NULL;
     size_t cap = 0;
     long lineno = 0;

@@ -26,7 +26,7 @@ static double score1(const reward_fn *fn, const char *args, reward_sample s, cha
     void *st = NULL;
     rlpt_err err;
     rlpt_err_clear(&err);
-    if (fn->init(args, &st, &err) != 0) fail_msg("%s init: %s", fn->name, err.msg);
+    if (fn->init(fn, args, &st, &err) != 0) fail_msg("%s init: %s", fn->name, err.msg);
     double r = NAN;
     char *d = NULL;
     if (fn->score_batch(st, &s, 1, &r, &d, &err) != 0) fail_msg("%s score: %s", fn->name, err.msg);
@@ -66,7 +66,7 @@ static void test_math_fn(void **state) {
     /* a sample without the field is an error naming it */
     void *st;
     rlpt_err err;
-    assert_int_equal(reward_fn_math.init(NULL, &st, &err), 0);
+    assert_int_equal(reward_fn_math.init(&reward_fn_math, NULL, &st, &err), 0);
     reward_sample s = sample("\\boxed{1}", -1, "{\"question\": 1}");
     double v;
     assert_int_equal(reward_fn_math.score_batch(st, &s, 1, &v, NULL, &err), RLPT_EINVAL);
@@ -79,22 +79,28 @@ static void test_args_refused(void **state) {
     void *st = NULL;
     rlpt_err err;
     rlpt_err_clear(&err);
-    assert_int_equal(reward_fn_math.init("{\"corect\": 1}", &st, &err), RLPT_ECONFIG);
+    assert_int_equal(reward_fn_math.init(&reward_fn_math, "{\"corect\": 1}", &st, &err),
+                     RLPT_ECONFIG);
     assert_non_null(strstr(err.msg, "unknown argument 'corect'"));
     assert_null(st);
     rlpt_err_clear(&err);
-    assert_int_equal(reward_fn_length.init("{\"max_len\": 1.5}", &st, &err), RLPT_ECONFIG);
+    assert_int_equal(reward_fn_length.init(&reward_fn_length, "{\"max_len\": 1.5}", &st, &err),
+                     RLPT_ECONFIG);
     assert_non_null(strstr(err.msg, "'max_len' must be an integer"));
     rlpt_err_clear(&err);
-    assert_int_equal(reward_fn_length.init("{\"max_len\": 100, \"cache\": 200}", &st, &err),
-                     RLPT_ECONFIG);
+    assert_int_equal(
+        reward_fn_length.init(&reward_fn_length, "{\"max_len\": 100, \"cache\": 200}", &st, &err),
+        RLPT_ECONFIG);
     rlpt_err_clear(&err);
-    assert_int_equal(reward_fn_format.init("{\"strict\": 1}", &st, &err), RLPT_ECONFIG);
+    assert_int_equal(reward_fn_format.init(&reward_fn_format, "{\"strict\": 1}", &st, &err),
+                     RLPT_ECONFIG);
     assert_non_null(strstr(err.msg, "'strict' must be true or false"));
     rlpt_err_clear(&err);
-    assert_int_equal(reward_fn_language.init("{\"script\": \"klingon\"}", &st, &err), RLPT_ECONFIG);
+    assert_int_equal(
+        reward_fn_language.init(&reward_fn_language, "{\"script\": \"klingon\"}", &st, &err),
+        RLPT_ECONFIG);
     rlpt_err_clear(&err);
-    assert_int_equal(reward_fn_format.init("[1]", &st, &err), RLPT_ECONFIG);
+    assert_int_equal(reward_fn_format.init(&reward_fn_format, "[1]", &st, &err), RLPT_ECONFIG);
 }
 
 static void test_format_fn(void **state) {
@@ -140,7 +146,7 @@ static void test_length_fn(void **state) {
     assert_true(score1(&reward_fn_length, NULL, sample("x", 5, "{}"), NULL) == 0.0);
     void *st;
     rlpt_err err;
-    assert_int_equal(reward_fn_length.init(NULL, &st, &err), 0);
+    assert_int_equal(reward_fn_length.init(&reward_fn_length, NULL, &st, &err), 0);
     reward_sample s = sample("x", -1, "{}");
     double v;
     assert_int_equal(reward_fn_length.score_batch(st, &s, 1, &v, NULL, &err), RLPT_EINVAL);
@@ -183,6 +189,30 @@ static void test_language_fn(void **state) {
     assert_true(r == 0.5);
 }
 
+/* A function registered at run time whose init reads its table's ctx (as a plugin wrapper
+ * does): every sample scores *(const double *)ctx. */
+static int const_init(const reward_fn *self, const char *args_json, void **state, rlpt_err *err) {
+    (void)args_json;
+    (void)err;
+    *state = (void *)self->ctx;
+    return 0;
+}
+
+static int const_score(void *state, const reward_sample *samples, int n, double *rewards,
+                       char **details, rlpt_err *err) {
+    (void)samples;
+    (void)err;
+    for (int i = 0; i < n; i++) {
+        rewards[i] = *(const double *)state;
+        if (details) details[i] = NULL;
+    }
+    return 0;
+}
+
+static void const_free(void *state) {
+    (void)state;
+}
+
 static void test_combination(void **state) {
     (void)state;
     reward_registry *reg;
@@ -221,6 +251,18 @@ static void test_combination(void **state) {
     reward_combo_item bad2[] = {{"format", 1.0, "{\"strict\": \"yes\"}"}};
     assert_int_equal(reward_combo_init(&c, reg, bad2, 1, &err), RLPT_ECONFIG);
     assert_non_null(strstr(err.msg, "rewards[0] (format)"));
+    /* a run-time function with a context, through the same table */
+    static const double seven = 7.0;
+    static const reward_fn constant = {"constant",  "ctx value", const_init,
+                                       const_score, const_free,  &seven};
+    assert_int_equal(reward_registry_add(reg, &constant, &err), 0);
+    assert_int_equal(reward_registry_count(reg), 7);
+    reward_combo_item mix[] = {{"constant", 0.5, NULL}, {"math", 1.0, NULL}};
+    assert_int_equal(reward_combo_init(&c, reg, mix, 2, &err), 0);
+    assert_int_equal(reward_combo_score(c, s, 2, total, per, &err), 0);
+    assert_true(per[0] == 7.0 && per[1] == 7.0);
+    assert_true(total[0] == 3.5 + 1.0 && total[1] == 3.5);
+    reward_combo_free(c);
     reward_registry_free(reg);
 }
 
