@@ -9,21 +9,15 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "rlpt_rand.h"
 #include "trainer.h"
-
-static uint64_t mix(uint64_t x) {
-    x += 0x9E3779B97F4A7C15ull;
-    x = (x ^ (x >> 30)) * 0xBF58476D1CE4E5B9ull;
-    x = (x ^ (x >> 27)) * 0x94D049BB133111EBull;
-    return x ^ (x >> 31);
-}
 
 /* perm = a seeded shuffle of 0..n-1 for the given epoch (Fisher-Yates). */
 static void epoch_perm(int *perm, int n, uint64_t seed, long epoch) {
     for (int i = 0; i < n; i++) perm[i] = i;
-    uint64_t s = mix(seed ^ mix((uint64_t)epoch + 0x5F7ull));
+    uint64_t s = rlpt_mix64(seed ^ rlpt_mix64((uint64_t)epoch + 0x5F7ull));
     for (int i = n - 1; i > 0; i--) {
-        s = mix(s);
+        s = rlpt_mix64(s);
         int j = (int)(s % (uint64_t)(i + 1));
         int tmp = perm[i];
         perm[i] = perm[j];

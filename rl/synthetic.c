@@ -14,16 +14,10 @@
 
 #include "config.h"
 #include "rl.h"
-
-static uint64_t splitmix64(uint64_t x) {
-    x += 0x9E3779B97F4A7C15ull;
-    x = (x ^ (x >> 30)) * 0xBF58476D1CE4E5B9ull;
-    x = (x ^ (x >> 27)) * 0x94D049BB133111EBull;
-    return x ^ (x >> 31);
-}
+#include "rlpt_rand.h"
 
 static int held_out(uint64_t a, uint64_t b) {
-    return splitmix64(a * 0x100000001B3ull ^ splitmix64(b)) % 10 == 0;
+    return rlpt_mix64(a * 0x100000001B3ull ^ rlpt_mix64(b)) % 10 == 0;
 }
 
 static uint64_t pow10u(int d) {
@@ -125,14 +119,14 @@ int rl_dataset_synthetic(rl_dataset *ds, int task, int digits, int n, int split,
         rl_dataset_free(ds);
         return rlpt_errf(err, RLPT_ENOMEM, "synthetic task: out of memory");
     }
-    uint64_t stream = splitmix64(seed ^ (split ? 0xE7A1ull : 0x7A17ull));
+    uint64_t stream = rlpt_mix64(seed ^ (split ? 0xE7A1ull : 0x7A17ull));
     for (uint64_t k = 0; ds->n < n; k++) {
-        uint64_t r = splitmix64(stream + k);
-        uint64_t a = (r >> 1) % space, b = splitmix64(r) % space;
+        uint64_t r = rlpt_mix64(stream + k);
+        uint64_t a = (r >> 1) % space, b = rlpt_mix64(r) % space;
         if (held_out(a, b) != (split == 1)) continue;
         if (seen) {
             uint64_t key = a * space + b + 1;
-            size_t h = (size_t)splitmix64(key) & (cap - 1);
+            size_t h = (size_t)rlpt_mix64(key) & (cap - 1);
             while (seen[h] && seen[h] != key) h = (h + 1) & (cap - 1);
             if (seen[h]) continue;
             seen[h] = key;
