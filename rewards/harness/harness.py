@@ -269,7 +269,7 @@ def zygote_main(ctl):
         req = json.loads(data)
         if req["op"] == "spawn":
             i = int(req["i"])
-            paths = ("/box/.rlpt-out-%d" % i, "/box/.rlpt-err-%d" % i)
+            paths = (".rlpt-out-%d" % i, ".rlpt-err-%d" % i)  # in the cwd, the box
             pid = os.fork()
             if pid == 0:
                 try:

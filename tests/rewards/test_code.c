@@ -431,6 +431,41 @@ static void test_parallel_batch(void **state) {
     }
 }
 
+/* mode none (trusted code only) runs the same harness without isolation */
+static void test_mode_none(void **state) {
+    (void)state;
+    code_config cfg;
+    code_config_default(&cfg);
+    cfg.mode = SANDBOX_NONE;
+    cfg.workers = 1;
+    code_pool *pool = NULL;
+    rlpt_err err = {0};
+    assert_int_equal(code_pool_init(&pool, &cfg, &err), 0);
+    code_task t;
+    memset(&t, 0, sizeof t);
+    t.shape = CODE_SHAPE_HUMANEVAL;
+    t.prompt = PROMPT;
+    t.test = TEST;
+    t.entry_point = "add";
+    t.completion = "```python\ndef add(a, b):\n    print('hi')\n    return a + b\n```";
+    code_result r;
+    assert_int_equal(code_pool_score(pool, &t, 1, &r, &err), 0);
+    assert_true(r.reward == 1.0);
+    assert_string_equal(r.tests[0].out_head, "hi\nhi\nhi\nhi\n"); /* four calls */
+    code_result_free(&r);
+    const char *in[] = {"2 3\n"}, *out[] = {"5"};
+    memset(&t, 0, sizeof t);
+    t.shape = CODE_SHAPE_STDIO;
+    t.inputs = in;
+    t.outputs = out;
+    t.n_tests = 1;
+    t.completion = "```python\nprint(sum(map(int, input().split())))\n```";
+    assert_int_equal(code_pool_score(pool, &t, 1, &r, &err), 0);
+    assert_true(r.reward == 1.0);
+    code_result_free(&r);
+    code_pool_free(pool);
+}
+
 int main(void) {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_extract),
@@ -442,6 +477,7 @@ int main(void) {
         cmocka_unit_test(test_stdio_python_verdicts),
         cmocka_unit_test(test_json),
         cmocka_unit_test(test_parallel_batch),
+        cmocka_unit_test(test_mode_none),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
 }
