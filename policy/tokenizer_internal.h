@@ -142,6 +142,29 @@ struct policy_tokenizer {
     tok_cache cache;
 };
 
+/* tokenizer_load.c: the loader's state and JSON helpers, shared with tokenizer_pipeline.c. */
+typedef struct cJSON cJSON;
+typedef struct tok_loader {
+    policy_tokenizer *tok;
+    const char *name; /* the file, for messages */
+    rlpt_err *err;
+    int32_t max_vocab_id;
+} tok_loader;
+
+int tok_json_nullish(const cJSON *v); /* absent, null, false or "" */
+/* obj[key] as a bool (dflt when absent or null); RLPT_EFORMAT naming where.key otherwise. */
+int tok_json_bool(const cJSON *obj, const char *key, int dflt, const char *where, int *out,
+                  rlpt_err *err);
+const char *tok_json_type(const cJSON *obj);  /* obj["type"] or NULL */
+int tok_json_id(const cJSON *v, int32_t *id); /* an id in [0, 2^24), else -1 */
+
+/* tokenizer_pipeline.c: each reads one part of tokenizer.json into L->tok (where: its key path
+ * for messages). The added-token tries need the normalizer, the post-processor the vocabulary. */
+int tok_load_normalizer(tok_loader *L, const cJSON *n, const char *where);
+int tok_load_pretok(tok_loader *L, const cJSON *p, const char *where);
+int tok_load_postproc(tok_loader *L, const cJSON *p, const char *where);
+int tok_load_added_tries(tok_loader *L);
+
 /* bpe.c */
 int tok_merges_init(tok_merges *m, size_t n);
 void tok_merges_free(tok_merges *m);

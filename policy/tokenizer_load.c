@@ -1,6 +1,7 @@
 /* policy/tokenizer_load.c: reads tokenizer.json (and tokenizer_config.json) into a
- * policy_tokenizer: the BPE vocabulary and merges (both "a b" strings and ["a", "b"] pairs), the
- * added tokens and their flags, the normalizer, pre-tokenizer, post-processor and decoder.
+ * policy_tokenizer: the file as a whole, the BPE vocabulary and merges (both "a b" strings and
+ * ["a", "b"] pairs), the added tokens and their flags, the decoder, the config's clean-up and
+ * bos/eos; the normalizer, pre-tokenizer and post-processor are tokenizer_pipeline.c's.
  * Everything the file asks for is either implemented exactly or refused with RLPT_EUNSUPPORTED
  * naming the key, so a tokenizer never silently encodes differently from Hugging Face.
  * Leaves out WordPiece/Unigram models, truncation and padding.
@@ -17,7 +18,6 @@
 
 #define TOK_MAX_FILE (512u << 20)
 #define TOK_MAX_IDS  (1 << 24)
-
 /* ---- JSON helpers ---------------------------------------------------------------------------- */
 
 static int parse_json(cJSON **out, const char *s, size_t n, const char *name, rlpt_err *err) {
@@ -38,12 +38,12 @@ static int parse_json(cJSON **out, const char *s, size_t n, const char *name, rl
 }
 
 /* A key that must be absent or null/false/empty to be ignorable. */
-static int is_nullish(const cJSON *v) {
+int tok_json_nullish(const cJSON *v) {
     return !v || cJSON_IsNull(v) || cJSON_IsFalse(v) || (cJSON_IsString(v) && !v->valuestring[0]);
 }
 
-static int get_bool(const cJSON *obj, const char *key, int dflt, const char *where, int *out,
-                    rlpt_err *err) {
+int tok_json_bool(const cJSON *obj, const char *key, int dflt, const char *where, int *out,
+                  rlpt_err *err) {
     const cJSON *v = cJSON_GetObjectItemCaseSensitive(obj, key);
     if (!v || cJSON_IsNull(v)) {
         *out = dflt;
@@ -55,21 +55,13 @@ static int get_bool(const cJSON *obj, const char *key, int dflt, const char *whe
     return 0;
 }
 
-static const char *get_type(const cJSON *obj) {
+const char *tok_json_type(const cJSON *obj) {
     const cJSON *t = cJSON_GetObjectItemCaseSensitive(obj, "type");
     return cJSON_IsString(t) ? t->valuestring : NULL;
 }
-
 /* ---- vocabulary ------------------------------------------------------------------------------ */
 
-typedef struct loader {
-    policy_tokenizer *tok;
-    const char *name;
-    rlpt_err *err;
-    int32_t max_vocab_id;
-} loader;
-
-static int id_from_json(const cJSON *v, int32_t *id) {
+int tok_json_id(const cJSON *v, int32_t *id) {
     if (!cJSON_IsNumber(v) || v->valuedouble < 0 || v->valuedouble >= TOK_MAX_IDS ||
         v->valuedouble != (double)(int32_t)v->valuedouble)
         return -1;
@@ -91,7 +83,7 @@ static long bytelevel_unmap(const char *s, size_t n, const int16_t *cp_to_byte, 
     return (long)m;
 }
 
-static int build_vocab(loader *L, const cJSON *vocab, const cJSON *added) {
+static int build_vocab(tok_loader *L, const cJSON *vocab, const cJSON *added) {
     policy_tokenizer *tok = L->tok;
     rlpt_err *err = L->err;
     if (!cJSON_IsObject(vocab))
@@ -101,7 +93,7 @@ static int build_vocab(loader *L, const cJSON *vocab, const cJSON *added) {
     size_t bytes = 0;
     for (const cJSON *v = vocab->child; v; v = v->next) {
         int32_t id;
-        if (id_from_json(v, &id))
+        if (tok_json_id(v, &id))
             return rlpt_errf(err, RLPT_EFORMAT, "%s: model.vocab['%.80s'] must be an id in [0, %d)",
                              L->name, v->string, TOK_MAX_IDS);
         if (id > max_id) max_id = id;
@@ -116,7 +108,7 @@ static int build_vocab(loader *L, const cJSON *vocab, const cJSON *added) {
         const cJSON *id = cJSON_GetObjectItemCaseSensitive(a, "id");
         const cJSON *c = cJSON_GetObjectItemCaseSensitive(a, "content");
         int32_t i;
-        if (!cJSON_IsObject(a) || id_from_json(id, &i) || !cJSON_IsString(c) || !c->valuestring[0])
+        if (!cJSON_IsObject(a) || tok_json_id(id, &i) || !cJSON_IsString(c) || !c->valuestring[0])
             return rlpt_errf(err, RLPT_EFORMAT,
                              "%s: added_tokens[%d] needs an \"id\" in [0, %d) and a non-empty "
                              "\"content\"",
@@ -164,18 +156,18 @@ static int build_vocab(loader *L, const cJSON *vocab, const cJSON *added) {
     for (const cJSON *a = added ? added->child : NULL; a; a = a->next, k++) {
         tok_added *t = &tok->added[tok->n_added++];
         const char *content = cJSON_GetObjectItemCaseSensitive(a, "content")->valuestring;
-        id_from_json(cJSON_GetObjectItemCaseSensitive(a, "id"), &t->id);
+        tok_json_id(cJSON_GetObjectItemCaseSensitive(a, "id"), &t->id);
         size_t len = strlen(content);
         memcpy(ap, content, len + 1);
         t->content = ap, t->len = (uint32_t)len, ap += len + 1;
         int special, lstrip, rstrip, single_word, normalized, rc;
         char where[64];
         snprintf(where, sizeof where, "%s: added_tokens[%d]", L->name, k);
-        if ((rc = get_bool(a, "special", 0, where, &special, err)) ||
-            (rc = get_bool(a, "lstrip", 0, where, &lstrip, err)) ||
-            (rc = get_bool(a, "rstrip", 0, where, &rstrip, err)) ||
-            (rc = get_bool(a, "single_word", 0, where, &single_word, err)) ||
-            (rc = get_bool(a, "normalized", !special, where, &normalized, err)))
+        if ((rc = tok_json_bool(a, "special", 0, where, &special, err)) ||
+            (rc = tok_json_bool(a, "lstrip", 0, where, &lstrip, err)) ||
+            (rc = tok_json_bool(a, "rstrip", 0, where, &rstrip, err)) ||
+            (rc = tok_json_bool(a, "single_word", 0, where, &single_word, err)) ||
+            (rc = tok_json_bool(a, "normalized", !special, where, &normalized, err)))
             return rc;
         t->special = (uint8_t)special, t->lstrip = (uint8_t)lstrip, t->rstrip = (uint8_t)rstrip;
         t->single_word = (uint8_t)single_word, t->normalized = (uint8_t)normalized;
@@ -198,7 +190,7 @@ static int build_vocab(loader *L, const cJSON *vocab, const cJSON *added) {
     return 0;
 }
 
-static int build_merges(loader *L, const cJSON *merges) {
+static int build_merges(tok_loader *L, const cJSON *merges) {
     policy_tokenizer *tok = L->tok;
     if (!merges || cJSON_IsNull(merges))
         merges = NULL;
@@ -255,282 +247,13 @@ static int build_merges(loader *L, const cJSON *merges) {
     }
     return 0;
 }
-
-/* ---- pipeline parts -------------------------------------------------------------------------- */
-
-static int add_normalizer(loader *L, const cJSON *n, const char *where) {
-    policy_tokenizer *tok = L->tok;
-    if (!n || cJSON_IsNull(n)) return 0;
-    const char *t = get_type(n);
-    if (!t) return rlpt_errf(L->err, RLPT_EFORMAT, "%s: %s has no \"type\"", L->name, where);
-    if (strcmp(t, "Sequence") == 0) {
-        const cJSON *list = cJSON_GetObjectItemCaseSensitive(n, "normalizers");
-        if (!cJSON_IsArray(list))
-            return rlpt_errf(L->err, RLPT_EFORMAT, "%s: %s.normalizers must be an array", L->name,
-                             where);
-        int i = 0;
-        for (const cJSON *c = list->child; c; c = c->next, i++) {
-            char w[96];
-            snprintf(w, sizeof w, "%s.normalizers[%d]", where, i);
-            int rc = add_normalizer(L, c, w);
-            if (rc) return rc;
-        }
-        return 0;
-    }
-    int kind = strcmp(t, "NFC") == 0    ? TOK_NORM_NFC
-               : strcmp(t, "NFD") == 0  ? TOK_NORM_NFD
-               : strcmp(t, "NFKC") == 0 ? TOK_NORM_NFKC
-               : strcmp(t, "NFKD") == 0 ? TOK_NORM_NFKD
-                                        : -1;
-    if (kind < 0)
-        return rlpt_errf(L->err, RLPT_EUNSUPPORTED,
-                         "%s: %s type '%s' is not supported (rlpt has NFC, NFD, NFKC, NFKD and "
-                         "Sequence)",
-                         L->name, where, t);
-    if (tok->n_norm == (int)(sizeof tok->norm / sizeof tok->norm[0]))
-        return rlpt_errf(L->err, RLPT_EUNSUPPORTED, "%s: %s: more than 8 normalizers", L->name,
-                         where);
-    tok->norm[tok->n_norm++] = kind;
-    return 0;
-}
-
-static int add_pretok(loader *L, const cJSON *p, const char *where) {
-    policy_tokenizer *tok = L->tok;
-    if (!p || cJSON_IsNull(p)) return 0;
-    const char *t = get_type(p);
-    char w[128];
-    if (!t) return rlpt_errf(L->err, RLPT_EFORMAT, "%s: %s has no \"type\"", L->name, where);
-    if (strcmp(t, "Sequence") == 0) {
-        const cJSON *list = cJSON_GetObjectItemCaseSensitive(p, "pretokenizers");
-        if (!cJSON_IsArray(list))
-            return rlpt_errf(L->err, RLPT_EFORMAT, "%s: %s.pretokenizers must be an array", L->name,
-                             where);
-        int i = 0;
-        for (const cJSON *c = list->child; c; c = c->next, i++) {
-            snprintf(w, sizeof w, "%s.pretokenizers[%d]", where, i);
-            int rc = add_pretok(L, c, w);
-            if (rc) return rc;
-        }
-        return 0;
-    }
-    if (tok->n_pre == (int)(sizeof tok->pre / sizeof tok->pre[0]))
-        return rlpt_errf(L->err, RLPT_EUNSUPPORTED, "%s: %s: more than 8 pre-tokenizers", L->name,
-                         where);
-    if (tok->byte_level)
-        return rlpt_errf(L->err, RLPT_EUNSUPPORTED,
-                         "%s: %s ('%s') follows ByteLevel; rlpt supports ByteLevel only as the "
-                         "last pre-tokenizer",
-                         L->name, where, t);
-    tok_pre_step *st = &tok->pre[tok->n_pre];
-    memset(st, 0, sizeof *st);
-    int rc;
-    snprintf(w, sizeof w, "%s: %s", L->name, where);
-    if (strcmp(t, "Split") == 0) {
-        const cJSON *pat = cJSON_GetObjectItemCaseSensitive(p, "pattern");
-        const cJSON *rx = cJSON_GetObjectItemCaseSensitive(pat, "Regex");
-        const cJSON *lit = cJSON_GetObjectItemCaseSensitive(pat, "String");
-        const cJSON *beh = cJSON_GetObjectItemCaseSensitive(p, "behavior");
-        int invert;
-        if ((rc = get_bool(p, "invert", 0, w, &invert, L->err))) return rc;
-        if (!cJSON_IsString(rx) && !cJSON_IsString(lit))
-            return rlpt_errf(L->err, RLPT_EFORMAT,
-                             "%s: %s.pattern must be {\"Regex\": ...} or {\"String\": ...}",
-                             L->name, where);
-        if (!cJSON_IsString(beh))
-            return rlpt_errf(L->err, RLPT_EFORMAT, "%s: %s.behavior must be a string", L->name,
-                             where);
-        if (invert)
-            return rlpt_errf(L->err, RLPT_EUNSUPPORTED,
-                             "%s: %s: Split with \"invert\": true is not supported", L->name,
-                             where);
-        if (strcmp(beh->valuestring, "Isolated") == 0)
-            st->behavior = TOK_SPLIT_ISOLATED;
-        else if (strcmp(beh->valuestring, "Removed") == 0)
-            st->behavior = TOK_SPLIT_REMOVED;
-        else
-            return rlpt_errf(L->err, RLPT_EUNSUPPORTED,
-                             "%s: %s: Split behavior '%s' is not supported (rlpt has Isolated "
-                             "and Removed)",
-                             L->name, where, beh->valuestring);
-        char w2[160];
-        snprintf(w2, sizeof w2, "%s: %s.pattern", L->name, where);
-        if ((rc =
-                 tok_regex_compile(&st->re, cJSON_IsString(rx) ? rx->valuestring : lit->valuestring,
-                                   !cJSON_IsString(rx), w2, L->err)))
-            return rc;
-        st->kind = TOK_PRE_SPLIT;
-    } else if (strcmp(t, "ByteLevel") == 0) {
-        int use_regex, trim;
-        if ((rc = get_bool(p, "add_prefix_space", 1, w, &st->add_prefix_space, L->err)) ||
-            (rc = get_bool(p, "use_regex", 1, w, &use_regex, L->err)) ||
-            (rc = get_bool(p, "trim_offsets", 1, w, &trim, L->err)))
-            return rc;
-        if (use_regex && (rc = tok_regex_compile(
-                              &st->re,
-                              "'s|'t|'re|'ve|'m|'ll|'d| ?\\p{L}+| ?\\p{N}+| ?[^\\s\\p{L}\\p{N}]+"
-                              "|\\s+(?!\\S)|\\s+",
-                              0, w, L->err)))
-            return rc;
-        st->kind = TOK_PRE_BYTELEVEL;
-        tok->byte_level = 1;
-    } else if (strcmp(t, "Digits") == 0) {
-        if ((rc = get_bool(p, "individual_digits", 0, w, &st->individual_digits, L->err)))
-            return rc;
-        st->kind = TOK_PRE_DIGITS;
-    } else {
-        return rlpt_errf(L->err, RLPT_EUNSUPPORTED,
-                         "%s: %s type '%s' is not supported (rlpt has Split, ByteLevel, Digits "
-                         "and Sequence)",
-                         L->name, where, t);
-    }
-    tok->n_pre++;
-    return 0;
-}
-
-static int push_id(int32_t **v, int *n, int32_t id) {
-    int32_t *p = realloc(*v, (size_t)(*n + 1) * sizeof *p);
-    if (!p) return RLPT_ENOMEM;
-    p[(*n)++] = id;
-    *v = p;
-    return 0;
-}
-
-static int add_postproc(loader *L, const cJSON *p, const char *where) {
-    policy_tokenizer *tok = L->tok;
-    if (!p || cJSON_IsNull(p)) return 0;
-    const char *t = get_type(p);
-    if (!t) return rlpt_errf(L->err, RLPT_EFORMAT, "%s: %s has no \"type\"", L->name, where);
-    if (strcmp(t, "ByteLevel") == 0) return 0; /* offsets only: ids unchanged */
-    if (strcmp(t, "Sequence") == 0) {
-        const cJSON *list = cJSON_GetObjectItemCaseSensitive(p, "processors");
-        if (!cJSON_IsArray(list))
-            return rlpt_errf(L->err, RLPT_EFORMAT, "%s: %s.processors must be an array", L->name,
-                             where);
-        int i = 0;
-        for (const cJSON *c = list->child; c; c = c->next, i++) {
-            char w[96];
-            snprintf(w, sizeof w, "%s.processors[%d]", where, i);
-            int rc = add_postproc(L, c, w);
-            if (rc) return rc;
-        }
-        return 0;
-    }
-    if (strcmp(t, "TemplateProcessing") != 0)
-        return rlpt_errf(L->err, RLPT_EUNSUPPORTED,
-                         "%s: %s type '%s' is not supported (rlpt has TemplateProcessing, "
-                         "ByteLevel and Sequence)",
-                         L->name, where, t);
-    if (tok->n_tmpl_pre || tok->n_tmpl_post)
-        return rlpt_errf(L->err, RLPT_EUNSUPPORTED, "%s: %s: a second TemplateProcessing", L->name,
-                         where);
-    const cJSON *single = cJSON_GetObjectItemCaseSensitive(p, "single");
-    const cJSON *specials = cJSON_GetObjectItemCaseSensitive(p, "special_tokens");
-    if (!cJSON_IsArray(single))
-        return rlpt_errf(L->err, RLPT_EFORMAT, "%s: %s.single must be an array", L->name, where);
-    int seen_a = 0, i = 0;
-    for (const cJSON *it = single->child; it; it = it->next, i++) {
-        const cJSON *sp = cJSON_GetObjectItemCaseSensitive(it, "SpecialToken");
-        const cJSON *sq = cJSON_GetObjectItemCaseSensitive(it, "Sequence");
-        if (sq) {
-            const cJSON *id = cJSON_GetObjectItemCaseSensitive(sq, "id");
-            if (seen_a || !cJSON_IsString(id) || strcmp(id->valuestring, "A") != 0)
-                return rlpt_errf(L->err, RLPT_EUNSUPPORTED,
-                                 "%s: %s.single[%d]: only one Sequence \"A\" is supported", L->name,
-                                 where, i);
-            seen_a = 1;
-            continue;
-        }
-        const cJSON *name = cJSON_GetObjectItemCaseSensitive(sp, "id");
-        if (!cJSON_IsString(name))
-            return rlpt_errf(L->err, RLPT_EFORMAT,
-                             "%s: %s.single[%d] must be {\"SpecialToken\": {\"id\": ...}} or "
-                             "{\"Sequence\": ...}",
-                             L->name, where, i);
-        const cJSON *ent = cJSON_GetObjectItemCaseSensitive(specials, name->valuestring);
-        const cJSON *ids = cJSON_GetObjectItemCaseSensitive(ent, "ids");
-        int rc = 0;
-        if (cJSON_IsArray(ids)) {
-            for (const cJSON *x = ids->child; x && !rc; x = x->next) {
-                int32_t id;
-                if (id_from_json(x, &id) || id >= tok->n_ids || !tok->str[id])
-                    return rlpt_errf(L->err, RLPT_EFORMAT,
-                                     "%s: %s.special_tokens['%s'].ids holds an unknown id", L->name,
-                                     where, name->valuestring);
-                rc = seen_a ? push_id(&tok->tmpl_post, &tok->n_tmpl_post, id)
-                            : push_id(&tok->tmpl_pre, &tok->n_tmpl_pre, id);
-            }
-        } else {
-            int32_t id = policy_tokenizer_token_to_id(tok, name->valuestring);
-            if (id < 0)
-                return rlpt_errf(L->err, RLPT_EFORMAT,
-                                 "%s: %s.single[%d]: special token '%s' is not in the vocabulary",
-                                 L->name, where, i, name->valuestring);
-            rc = seen_a ? push_id(&tok->tmpl_post, &tok->n_tmpl_post, id)
-                        : push_id(&tok->tmpl_pre, &tok->n_tmpl_pre, id);
-        }
-        if (rc) return rlpt_errf(L->err, RLPT_ENOMEM, "%s: out of memory", L->name);
-    }
-    return 0;
-}
-
-/* Inserts an added token's match string into a trie. */
-static int trie_add(tok_trie *t, const char *s, size_t n, int32_t added) {
-    if (t->n == 0) {
-        t->node = malloc(64 * sizeof *t->node);
-        if (!t->node) return RLPT_ENOMEM;
-        t->cap = 64;
-        t->node[0] = (tok_trie_node){-1, -1, -1, 0};
-        t->n = 1;
-    }
-    int32_t node = 0;
-    for (size_t i = 0; i < n; i++) {
-        int32_t c = t->node[node].child;
-        while (c >= 0 && t->node[c].byte != (unsigned char)s[i]) c = t->node[c].sibling;
-        if (c < 0) {
-            if (t->n == t->cap) {
-                tok_trie_node *p = realloc(t->node, 2 * t->cap * sizeof *p);
-                if (!p) return RLPT_ENOMEM;
-                t->node = p;
-                t->cap *= 2;
-            }
-            c = (int32_t)t->n++;
-            t->node[c] = (tok_trie_node){-1, t->node[node].child, -1, (uint8_t)s[i]};
-            t->node[node].child = c;
-        }
-        node = c;
-    }
-    if (t->node[node].added < 0) t->node[node].added = added; /* first of equal contents wins */
-    t->first[(unsigned char)s[0]] = 1;
-    return 0;
-}
-
-static int build_added_tries(loader *L) {
-    policy_tokenizer *tok = L->tok;
-    for (int i = 0; i < tok->n_added; i++) {
-        tok_added *a = &tok->added[i];
-        int rc;
-        if (a->normalized && tok->n_norm > 0) {
-            size_t nl;
-            if ((rc = tok_normalize(tok->norm, tok->n_norm, a->content, a->len, &a->norm, &nl,
-                                    L->err)))
-                return rc;
-            a->norm_len = (uint32_t)nl;
-            rc = nl ? trie_add(&tok->trie_norm, a->norm, nl, i) : 0;
-        } else {
-            rc = trie_add(&tok->trie_raw, a->content, a->len, i);
-        }
-        if (rc) return rlpt_errf(L->err, RLPT_ENOMEM, "%s: out of memory", L->name);
-    }
-    return 0;
-}
-
 static int32_t config_token_id(const policy_tokenizer *tok, const cJSON *cfg, const char *key) {
     const cJSON *v = cJSON_GetObjectItemCaseSensitive(cfg, key);
     if (cJSON_IsObject(v)) v = cJSON_GetObjectItemCaseSensitive(v, "content");
     return cJSON_IsString(v) ? policy_tokenizer_token_to_id(tok, v->valuestring) : -1;
 }
 
-static int read_config(loader *L, const char *cfg_json, size_t cfg_len, const char *name) {
+static int read_config(tok_loader *L, const char *cfg_json, size_t cfg_len, const char *name) {
     policy_tokenizer *tok = L->tok;
     tok->clean_up = 1; /* transformers' and tokenizers.js's default */
     tok->bos_id = tok->eos_id = -1;
@@ -559,13 +282,13 @@ static int read_config(loader *L, const char *cfg_json, size_t cfg_len, const ch
     return rc;
 }
 
-static int load_parsed(loader *L, const cJSON *root) {
+static int load_parsed(tok_loader *L, const cJSON *root) {
     policy_tokenizer *tok = L->tok;
     rlpt_err *err = L->err;
     if (!cJSON_IsObject(root))
         return rlpt_errf(err, RLPT_EFORMAT, "%s: the top level must be a JSON object", L->name);
     const cJSON *model = cJSON_GetObjectItemCaseSensitive(root, "model");
-    const char *mt = get_type(model);
+    const char *mt = tok_json_type(model);
     if (!cJSON_IsObject(model))
         return rlpt_errf(err, RLPT_EFORMAT, "%s: no \"model\" object", L->name);
     if (mt && strcmp(mt, "BPE") != 0)
@@ -576,7 +299,7 @@ static int load_parsed(loader *L, const cJSON *root) {
                          L->name);
     static const char *const refuse_top[] = {"truncation", "padding"};
     for (size_t i = 0; i < 2; i++)
-        if (!is_nullish(cJSON_GetObjectItemCaseSensitive(root, refuse_top[i])))
+        if (!tok_json_nullish(cJSON_GetObjectItemCaseSensitive(root, refuse_top[i])))
             return rlpt_errf(err, RLPT_EUNSUPPORTED,
                              "%s: \"%s\" is set; rlpt does not truncate or pad in the tokenizer "
                              "(set it to null)",
@@ -584,23 +307,23 @@ static int load_parsed(loader *L, const cJSON *root) {
     static const char *const refuse_model[] = {"dropout", "continuing_subword_prefix",
                                                "end_of_word_suffix"};
     for (size_t i = 0; i < 3; i++)
-        if (!is_nullish(cJSON_GetObjectItemCaseSensitive(model, refuse_model[i])))
+        if (!tok_json_nullish(cJSON_GetObjectItemCaseSensitive(model, refuse_model[i])))
             return rlpt_errf(err, RLPT_EUNSUPPORTED, "%s: model.%s is not supported", L->name,
                              refuse_model[i]);
     int rc;
     /* The pre-tokenizer first: whether it is byte-level decides how the vocabulary is keyed. */
-    if ((rc = add_normalizer(L, cJSON_GetObjectItemCaseSensitive(root, "normalizer"),
-                             "normalizer")) ||
-        (rc = add_pretok(L, cJSON_GetObjectItemCaseSensitive(root, "pre_tokenizer"),
-                         "pre_tokenizer")))
+    if ((rc = tok_load_normalizer(L, cJSON_GetObjectItemCaseSensitive(root, "normalizer"),
+                                  "normalizer")) ||
+        (rc = tok_load_pretok(L, cJSON_GetObjectItemCaseSensitive(root, "pre_tokenizer"),
+                              "pre_tokenizer")))
         return rc;
     if ((rc = build_vocab(L, cJSON_GetObjectItemCaseSensitive(model, "vocab"),
                           cJSON_GetObjectItemCaseSensitive(root, "added_tokens"))) ||
         (rc = build_merges(L, cJSON_GetObjectItemCaseSensitive(model, "merges"))))
         return rc;
-    if ((rc = get_bool(model, "ignore_merges", 0, "model", &tok->ignore_merges, err)) ||
-        (rc = get_bool(model, "byte_fallback", 0, "model", &tok->byte_fallback, err)) ||
-        (rc = get_bool(model, "fuse_unk", 0, "model", &tok->fuse_unk, err)))
+    if ((rc = tok_json_bool(model, "ignore_merges", 0, "model", &tok->ignore_merges, err)) ||
+        (rc = tok_json_bool(model, "byte_fallback", 0, "model", &tok->byte_fallback, err)) ||
+        (rc = tok_json_bool(model, "fuse_unk", 0, "model", &tok->fuse_unk, err)))
         return rc;
     const cJSON *unk = cJSON_GetObjectItemCaseSensitive(model, "unk_token");
     tok->unk_id = -1;
@@ -619,12 +342,12 @@ static int load_parsed(loader *L, const cJSON *root) {
         snprintf(hex, sizeof hex, "<0x%02X>", b);
         tok->byte_fallback_id[b] = tok_map_get(&tok->by_str, hex, strlen(hex));
     }
-    if ((rc = build_added_tries(L)) ||
-        (rc = add_postproc(L, cJSON_GetObjectItemCaseSensitive(root, "post_processor"),
-                           "post_processor")))
+    if ((rc = tok_load_added_tries(L)) ||
+        (rc = tok_load_postproc(L, cJSON_GetObjectItemCaseSensitive(root, "post_processor"),
+                                "post_processor")))
         return rc;
     const cJSON *dec = cJSON_GetObjectItemCaseSensitive(root, "decoder");
-    const char *dt = get_type(dec);
+    const char *dt = tok_json_type(dec);
     if (dec && !cJSON_IsNull(dec)) {
         if (!dt || strcmp(dt, "ByteLevel") != 0)
             return rlpt_errf(err, RLPT_EUNSUPPORTED,
@@ -649,7 +372,7 @@ static int load_json_named(policy_tokenizer **out, const char *json, size_t len,
         free(tok);
         return rlpt_errf(err, RLPT_ENOMEM, "out of memory");
     }
-    loader L = {tok, tok->name, err, -1};
+    tok_loader L = {tok, tok->name, err, -1};
     cJSON *root = NULL;
     int rc = parse_json(&root, json, len, tok->name, err);
     if (!rc) rc = load_parsed(&L, root);
