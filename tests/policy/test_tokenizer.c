@@ -384,8 +384,8 @@ static void test_threads(void **s) {
     policy_tokenizer_free(tok);
 }
 
-/* The committed rlpt-tiny is exactly what policy_tokenizer_write_tiny writes, and its special
- * tokens are where the header says. */
+/* The committed rlpt-tiny copies are exactly what policy_tokenizer_write_tiny writes, and its
+ * special tokens are where the header says. */
 static void test_tiny_generator(void **s) {
     (void)s;
     char *tj, *cj, *want;
@@ -399,6 +399,12 @@ static void test_tiny_generator(void **s) {
     assert_int_equal(
         rlpt_read_file(TOKDIR "/rlpt-tiny/tokenizer_config.json", 1 << 20, &want, &n, &err), 0);
     assert_string_equal(cj, want);
+    free(want);
+    /* The demo config's copy (configs/tokenizers/rlpt-tiny) must not drift either. */
+    assert_int_equal(rlpt_read_file(RLPT_SOURCE_DIR "/configs/tokenizers/rlpt-tiny/tokenizer.json",
+                                    1 << 20, &want, &n, &err),
+                     0);
+    assert_string_equal(tj, want);
     free(want);
     policy_tokenizer *tok;
     assert_int_equal(policy_tokenizer_load_json(&tok, tj, strlen(tj), cj, strlen(cj), "tiny", &err),
