@@ -14,8 +14,55 @@
 struct reward_plugin {
     void *handle;
     const rlpt_reward_plugin *table;
+    reward_fn fn; /* the registry's view: adapters below, ctx = this plugin */
     char path[4096];
 };
+
+/* ---- the reward_fn adapters ------------------------------------------------------------- */
+
+typedef struct adapter_state {
+    const reward_plugin *p;
+    void *inner; /* the plugin's own state */
+} adapter_state;
+
+static int adapter_init(const reward_fn *self, const char *args_json, void **state, rlpt_err *err) {
+    const reward_plugin *p = self->ctx;
+    adapter_state *s = malloc(sizeof *s);
+    *state = NULL;
+    if (!s) return rlpt_errf(err, RLPT_ENOMEM, "plugin %s: out of memory", p->table->name);
+    s->p = p;
+    int rc = reward_plugin_init_state(p, args_json, &s->inner, err);
+    if (rc) {
+        free(s);
+        return rc;
+    }
+    *state = s;
+    return 0;
+}
+
+static int adapter_score(void *state, const reward_sample *samples, int n, double *rewards,
+                         char **details, rlpt_err *err) {
+    adapter_state *s = state;
+    rlpt_reward_sample *v = malloc((size_t)(n > 0 ? n : 1) * sizeof *v);
+    if (!v) return rlpt_errf(err, RLPT_ENOMEM, "plugin %s: out of memory", s->p->table->name);
+    for (int i = 0; i < n; i++)
+        v[i] = (rlpt_reward_sample){samples[i].completion, samples[i].completion_len,
+                                    samples[i].completion_tokens, samples[i].fields_json};
+    int rc = reward_plugin_score(s->p, s->inner, v, n, rewards, details, err);
+    free(v);
+    return rc;
+}
+
+static void adapter_free(void *state) {
+    adapter_state *s = state;
+    if (!s) return;
+    reward_plugin_free_state(s->p, s->inner);
+    free(s);
+}
+
+const reward_fn *reward_plugin_fn(const reward_plugin *p) {
+    return &p->fn;
+}
 
 static int name_ok(const char *name) {
     if (!name || !*name || strlen(name) > 64) return 0;
@@ -88,6 +135,8 @@ int reward_plugin_load(reward_plugin **out, const char *path, rlpt_err *err) {
         goto fail;
     }
     p->table = t;
+    p->fn =
+        (reward_fn){t->name, t->doc ? t->doc : "", adapter_init, adapter_score, adapter_free, p};
     *out = p;
     return 0;
 fail:

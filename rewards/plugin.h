@@ -3,6 +3,7 @@
 #ifndef REWARDS_PLUGIN_H
 #define REWARDS_PLUGIN_H
 
+#include "rewards.h"
 #include "rlpt/err.h"
 #include "rlpt/reward.h"
 
@@ -25,6 +26,11 @@ int reward_plugin_init_state(const reward_plugin *p, const char *args_json, void
 int reward_plugin_score(const reward_plugin *p, void *state, const rlpt_reward_sample *samples,
                         int n, double *rewards, char **details, rlpt_err *err);
 void reward_plugin_free_state(const reward_plugin *p, void *state);
+
+/* The plugin as a reward function of the registry (reward_registry_add): its init, score and
+ * free go through the plugin's table; ctx is the plugin. Valid until reward_plugin_free, which
+ * must come after every state made by it is freed and it is out of every registry. */
+const reward_fn *reward_plugin_fn(const reward_plugin *p);
 
 void reward_plugin_free(reward_plugin *p); /* dlclose; NULL is a no-op */
 

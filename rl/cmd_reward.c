@@ -9,10 +9,11 @@
 #include <string.h>
 
 #include "cli.h"
+#include "plugin.h"
 #include "rewards.h"
 
 static const char usage[] =
-    "usage: rlpt reward --fn NAME [--set key=value]...\n"
+    "usage: rlpt reward --fn NAME [--set key=value]... [--plugin PATH.so]\n"
     "\n"
     "A filter: reads one JSON object per line on stdin, {\"completion\": s, ...fields the\n"
     "function needs}, and writes {\"reward\": r, ...details} per line on stdout, in order.\n"
@@ -29,7 +30,9 @@ static const char usage[] =
     "              penalty_factor\n"
     "  repetition  -penalty x share of repeated word n-grams; n, penalty\n"
     "  language    share of the reasoning's letters in a script; script, think_tag, reward\n"
-    "  code        (issue #7, not built yet)\n";
+    "  code        (issue #7, not built yet)\n"
+    "\n"
+    "  --plugin PATH.so  load a reward plugin (include/rlpt/reward.h); --fn then names it\n";
 
 /* --set values: JSON scalars as they are (1, -0.5, true, "x"), anything else as a string. */
 static int add_set(cJSON *args, const char *kv, rlpt_err *err) {
@@ -104,12 +107,16 @@ static int score_line(const reward_fn *fn, void *state, char *line, long lineno,
 }
 
 static int run(int argc, char **argv, rlpt_err *err) {
-    const char *name = NULL;
+    const char *name = NULL, *plugin_path = NULL;
     cJSON *args = cJSON_CreateObject();
     int rc = 0;
     for (int i = 1; i < argc && rc == 0; i++) {
-        if ((strcmp(argv[i], "--fn") == 0 || strcmp(argv[i], "--set") == 0) && i + 1 >= argc)
+        if ((strcmp(argv[i], "--fn") == 0 || strcmp(argv[i], "--set") == 0 ||
+             strcmp(argv[i], "--plugin") == 0) &&
+            i + 1 >= argc)
             rc = rlpt_errf(err, RLPT_EUSAGE, "reward: %s needs a value", argv[i]);
+        else if (strcmp(argv[i], "--plugin") == 0)
+            plugin_path = argv[++i];
         else if (strcmp(argv[i], "--fn") == 0)
             name = argv[++i];
         else if (strncmp(argv[i], "--fn=", 5) == 0)
@@ -127,7 +134,10 @@ static int run(int argc, char **argv, rlpt_err *err) {
     if (rc == 0 && strcmp(name, "code") == 0)
         rc = rl_cli_not_built(err, "reward --fn code", "the code reward and its sandbox, issue #7");
     reward_registry *reg = NULL;
+    reward_plugin *plugin = NULL;
     if (rc == 0) rc = reward_registry_init(&reg, err);
+    if (rc == 0 && plugin_path) rc = reward_plugin_load(&plugin, plugin_path, err);
+    if (rc == 0 && plugin) rc = reward_registry_add(reg, reward_plugin_fn(plugin), err);
     const reward_fn *fn = rc == 0 ? reward_registry_find(reg, name) : NULL;
     if (rc == 0 && !fn) {
         char names[256];
@@ -157,6 +167,7 @@ static int run(int argc, char **argv, rlpt_err *err) {
     free(args_json);
     cJSON_Delete(args);
     reward_registry_free(reg);
+    reward_plugin_free(plugin);
     return rc;
 }
 

@@ -22,3 +22,8 @@ add_dependencies(test_plugin ${RLPT_TEST_PLUGINS})
 # The example builds with the one `cc -shared` line its README gives, from the repository root.
 rlpt_add_script_test(plugin-example-one-line COMMAND bash -c
   "cd ${PROJECT_SOURCE_DIR} && out=$(mktemp -d) && cc -std=c11 -Wall -Wextra -Werror -shared -fPIC -O2 -I include -o $out/short_answer.so examples/reward-plugin/short_answer.c && nm -D $out/short_answer.so | grep -q ' T rlpt_reward_plugin_v1' && rm -r $out && echo 'ok: example plugin builds with one cc line'")
+
+# `rlpt reward --plugin` scores with the example plugin, and refuses a broken one (exit 1).
+rlpt_add_script_test(cli-reward-plugin COMMAND bash -c
+  "out=$(echo '{\"completion\": \"<think>t</think><answer>12</answer>\"}' | \"$RLPT\" reward --plugin ${RLPT_PLUGIN_DIR}/short_answer.so --fn short_answer --set max_chars=5) && [ \"$out\" = '{\"reward\":1,\"answer_chars\":2}' ] && ! echo '{}' | \"$RLPT\" reward --plugin ${RLPT_PLUGIN_DIR}/wrong_abi.so --fn future 2>/tmp/rlpt-plugin-err.$$ ; st=$? ; grep -q 'built for reward ABI version 2' /tmp/rlpt-plugin-err.$$ && rm -f /tmp/rlpt-plugin-err.$$ && echo 'ok: rlpt reward --plugin'")
+set_tests_properties(cli-reward-plugin PROPERTIES DEPENDS test_plugin)

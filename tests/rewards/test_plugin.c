@@ -8,6 +8,7 @@
 #include <stddef.h>
 #include <stdint.h>
 #include <cmocka.h>
+#include <math.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -87,11 +88,41 @@ static void test_example_plugin(void **state) {
     reward_plugin_free(p);
 }
 
+/* A plugin in the registry and a weighted combination, beside a built-in. */
+static void test_plugin_in_registry(void **state) {
+    (void)state;
+    reward_plugin *p = NULL;
+    reward_registry *reg = NULL;
+    reward_combo *combo = NULL;
+    rlpt_err err;
+    if (reward_plugin_load(&p, PLUGIN("short_answer"), &err)) fail_msg("%s", err.msg);
+    assert_int_equal(reward_registry_init(&reg, &err), 0);
+    if (reward_registry_add(reg, reward_plugin_fn(p), &err)) fail_msg("%s", err.msg);
+    assert_ptr_equal(reward_registry_find(reg, "short_answer"), reward_plugin_fn(p));
+    reward_combo_item items[2] = {{"format", 0.5, NULL},
+                                  {"short_answer", 2.0, "{\"max_chars\": 10}"}};
+    if (reward_combo_init(&combo, reg, items, 2, &err)) fail_msg("%s", err.msg);
+    const char *text = "<think>x</think><answer>42</answer>";
+    reward_sample s = {text, strlen(text), 10, "{}"};
+    double total, per_fn[2];
+    if (reward_combo_score(combo, &s, 1, &total, per_fn, &err)) fail_msg("%s", err.msg);
+    assert_true(per_fn[1] == 1.0);
+    assert_true(fabs(total - (0.5 * per_fn[0] + 2.0)) < 1e-12);
+    reward_combo_free(combo);
+    /* a failing init through the registry names the plugin and its reason */
+    reward_combo_item bad = {"short_answer", 1.0, "{\"max_chars\": 0}"};
+    assert_int_equal(reward_combo_init(&combo, reg, &bad, 1, &err), RLPT_EPLUGIN);
+    assert_non_null(strstr(err.msg, "args.max_chars: expected a positive integer"));
+    reward_registry_free(reg);
+    reward_plugin_free(p);
+}
+
 int main(void) {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_refusals),
         cmocka_unit_test(test_init_and_score_errors),
         cmocka_unit_test(test_example_plugin),
+        cmocka_unit_test(test_plugin_in_registry),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
