@@ -191,3 +191,23 @@ int rl_train(const struct rl_config *cfg, const char *resume_dir, rlpt_err *err)
  * SFT loss) from RUN_DIR/metrics.jsonl and eval.jsonl into one PNG with gnuplot (Debian's
  * gnuplot-nox, run directly, no shell). out NULL: RUN_DIR/curves.png. */
 int rl_plot(const char *run_dir, const char *out, rlpt_err *err);
+
+/* ---- rewards of a run (rl/reward_exec.c) ----------------------------------------------------
+ * The configured reward functions (built-ins and plugins) with their weights, and the rule that
+ * rewards never stall a step: each sample has a deadline (rewards[].timeout_s). A function
+ * with `isolate: true` runs in a worker process: a sample past its deadline, or one that crashes
+ * the worker, is killed with the worker, scores timeout_score, is counted, and a new worker is
+ * started for the next sample. A function run in-process cannot be pre-empted: a sample that
+ * took longer than its deadline still scores timeout_score and is counted (built-ins bound
+ * their own work, so this is a safety net, not the mechanism). */
+struct reward_sample;
+typedef struct rl_rewards rl_rewards;
+
+int rl_rewards_init(rl_rewards **out, const struct rl_config *cfg, rlpt_err *err);
+int rl_rewards_count(const rl_rewards *r); /* functions */
+const char *rl_rewards_name(const rl_rewards *r, int i);
+/* total[n] weighted sums; per_fn (may be NULL) [count][n] unweighted values; timeouts (may be
+ * NULL) [count] samples that timed out or crashed in this call, per function. */
+int rl_rewards_score(rl_rewards *r, const struct reward_sample *samples, int n, double *total,
+                     double *per_fn, int *timeouts, rlpt_err *err);
+void rl_rewards_free(rl_rewards *r); /* NULL is a no-op; stops the workers */

@@ -1,7 +1,7 @@
 # Reward plugins: the example and broken fixtures built as shared objects, loaded by the test.
 set(RLPT_PLUGIN_DIR ${CMAKE_CURRENT_BINARY_DIR}/plugins)
 set(RLPT_TEST_PLUGINS)
-foreach(p no_entry wrong_abi init_fails bad_table undefined_symbol)
+foreach(p no_entry wrong_abi init_fails bad_table undefined_symbol misbehave)
   add_library(plugin_${p} MODULE ${PROJECT_SOURCE_DIR}/tests/data/plugins/${p}.c)
   list(APPEND RLPT_TEST_PLUGINS plugin_${p})
 endforeach()
