@@ -25,6 +25,14 @@ static void epoch_perm(int *perm, int n, uint64_t seed, long epoch) {
     }
 }
 
+int rl_data_index(const rl_dataset *ds, uint64_t seed, long k, int *perm, long *epoch) {
+    if (k / ds->n != *epoch) {
+        *epoch = k / ds->n;
+        epoch_perm(perm, ds->n, seed, *epoch);
+    }
+    return perm[k % ds->n];
+}
+
 int rl_sft_stage(rl_trainer *t, rlpt_err *err) {
     const rl_config *cfg = t->cfg;
     const rl_dataset *ds = t->sft.n ? &t->sft : &t->train;
@@ -54,11 +62,8 @@ int rl_sft_stage(rl_trainer *t, rlpt_err *err) {
         int t_step = 1;
         for (int i = t->rank, r = 0; i < B && !rc; i += t->size, r++) {
             long k = t->stage_step * (long)B + i;
-            if (k / ds->n != epoch) {
-                epoch = k / ds->n;
-                epoch_perm(perm, ds->n, (uint64_t)cfg->run.seed, epoch);
-            }
-            const rl_example *e = &ds->v[perm[k % ds->n]];
+            const rl_example *e =
+                &ds->v[rl_data_index(ds, (uint64_t)cfg->run.seed, k, perm, &epoch)];
             char *prompt = NULL;
             rc = rl_trainer_prompt(t, e->prompt, &prompt, err);
             int n = rc ? rc

@@ -252,6 +252,10 @@ static int resume(rl_trainer *t, const char *run_dir, long step, rlpt_err *err) 
 
 static void trainer_free(rl_trainer *t) {
     rl_run_close(&t->run);
+    rollout_engine_free(t->engine);
+    rollout_engine_free(t->eval_engine);
+    rl_rewards_free(t->rewards);
+    policy_model_free(&t->ref);
     policy_tokenizer_free(t->tok);
     policy_chat_template_free(t->prompt_tmpl);
     policy_model_free(&t->model);
@@ -326,6 +330,11 @@ int rl_train(const rl_config *cfg, const char *resume_dir, rlpt_err *err) {
         const char *stage = cfg->pipeline.v[t.stage];
         if (strcmp(stage, "sft") == 0) {
             rc = rl_sft_stage(&t, err);
+        } else if (strcmp(stage, "grpo") == 0) {
+            rc = rl_grpo_stage(&t, err);
+        } else if (strcmp(stage, "eval") == 0) {
+            double acc;
+            rc = rl_evaluate(&t, "eval", &acc, err);
         } else {
             rc = rlpt_errf(err, RLPT_ENOTBUILT,
                            "train: stage '%s' not built yet (it needs generation: rollout, issue "

@@ -6,6 +6,7 @@
 #include "config.h"
 #include "policy.h"
 #include "rl.h"
+#include "rollout.h"
 
 typedef struct rl_trainer {
     const rl_config *cfg;
@@ -16,6 +17,10 @@ typedef struct rl_trainer {
     policy_adamw opt;
     float *grads; /* model.layout.total floats */
     rl_dataset train, eval, sft;
+    rollout_engine *engine, *eval_engine; /* made at first use */
+    rl_rewards *rewards;                  /* made at first use */
+    policy_model ref;                     /* frozen KL reference (grpo.beta > 0), or empty */
+    int have_ref;
     int rank, size;
     /* where the run is: stage index in cfg->pipeline, step within that stage, and the global
      * optimizer step (metrics and checkpoints are keyed by it) */
@@ -39,6 +44,22 @@ int rl_allreduce_sum_d(double *buf, int n, rlpt_err *err);
 
 /* One SFT stage of cfg->sft.steps steps from t->stage_step. */
 int rl_sft_stage(rl_trainer *t, rlpt_err *err);
+
+/* One GRPO stage of cfg->grpo.steps steps from t->stage_step, with evaluations before, every
+ * eval.every steps and after. */
+int rl_grpo_stage(rl_trainer *t, rlpt_err *err);
+
+/* Evaluates on t->eval (greedy or eval.temperature, eval.samples per problem): pass@1 and
+ * pass@k; logs a line to eval.jsonl keyed by t->step and prints it on rank 0. */
+int rl_evaluate(rl_trainer *t, const char *stage, double *accuracy, rlpt_err *err);
+
+/* The dataset index of the k-th example drawn (a seeded permutation per epoch); perm is a
+ * scratch of ds->n ints and *epoch its cached epoch (start with -1). */
+int rl_data_index(const rl_dataset *ds, uint64_t seed, long k, int *perm, long *epoch);
+
+/* Rendered, tokenized prompt of a question (caller frees *ids). */
+int rl_trainer_prompt_ids(const rl_trainer *t, const char *question, int32_t **ids, int *n,
+                          rlpt_err *err);
 
 /* Writes checkpoints/step-<t->step> and moves `latest` (rank 0 writes; all agree). */
 int rl_trainer_checkpoint(rl_trainer *t, rlpt_err *err);
