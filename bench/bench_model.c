@@ -7,7 +7,7 @@
  * core and thread count, tokens per CPU-second, and a last line
  * "RESULT <config> <tokens/s> <peak GFLOP/s> <core> <tokens/CPU-s>" for bench/bench_model.sh,
  * which compares with PyTorch. Never passes or fails on time.
- * usage: bench_model tiny|100m [steps] [--recompute] */
+ * usage: bench_model tiny|100m [steps] [--recompute]   or   bench_model peak */
 #define _POSIX_C_SOURCE 200809L
 #include <cblas.h>
 #include <stdio.h>
@@ -45,8 +45,16 @@ static double sgemm_peak(int n) {
 
 int main(int argc, char **argv) {
     if (argc < 2) {
-        fprintf(stderr, "usage: bench_model tiny|100m [steps] [--recompute]\n");
+        fprintf(stderr, "usage: bench_model tiny|100m [steps] [--recompute] | peak\n");
         return 2;
+    }
+    if (strcmp(argv[1], "peak") == 0) { /* the sgemm figure alone, to compare cores */
+        policy_blas_set_threads(0, 2, 1);
+        policy_blas_info bi;
+        policy_blas_get_info(&bi);
+        printf("sgemm 2048^3: %.1f GFLOP/s, OpenBLAS core %s, %d threads\n", sgemm_peak(2048),
+               bi.corename, bi.threads);
+        return 0;
     }
     policy_config cfg;
     policy_config_default(&cfg, POLICY_ARCH_LLAMA);

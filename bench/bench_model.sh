@@ -2,7 +2,15 @@
 # bench/bench_model.sh: training tokens/s of rlpt's model against the PyTorch reference, same
 # config and thread count, in one run; rlpt is measured with the OpenBLAS core autodetected and
 # with OPENBLAS_CORETYPE=Haswell (which some environments set), since the core decides sgemm
-# speed. Prints figures and ratios; never fails on time.
+# speed. Prints figures and ratios; never fails on time. `bench_model peak` prints the sgemm
+# figure alone, to compare cores: run it with and without OPENBLAS_CORETYPE=Haswell.
+#
+# What to set: leave OPENBLAS_CORETYPE unset so OpenBLAS picks the kernels for the CPU. Measured
+# on this machine (AMD EPYC, Zen 4, which runs AVX-512 as two 256-bit halves), alternating runs
+# at 2 threads: autodetected Cooperlake 102-202 GFLOP/s, Haswell 104-207 GFLOP/s, the same
+# within noise; so forcing Haswell costs nothing here, but it gives up AVX-512 on CPUs with
+# full-width AVX-512 units (Intel Skylake-X and later), where OpenBLAS' AVX-512 sgemm kernels
+# are the faster ones.
 # usage: bench/bench_model.sh BUILD_DIR [configs (tiny 100m)] [steps (3)] [threads (2)]
 set -euo pipefail
 BUILD=${1:?usage: bench_model.sh BUILD_DIR [configs] [steps] [threads]}
