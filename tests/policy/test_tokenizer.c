@@ -5,7 +5,8 @@
  * (<tok>/encode.jsonl, made by tests/reference/tokenizer/make_fixtures.mjs), and decode back to
  * its decode, with and without skip_special_tokens. decode.jsonl checks random id sequences
  * (split UTF-8, special tokens, clean-up). No tolerance: ids are compared exactly.
- * Also: malformed tokenizer.json files give the documented error code and message, encoding
+ * llama.cpp's vocabulary tests add ids made by transformers (Rust tokenizers) for the Qwen2 and
+ * Llama 3 vocabularies. Also: malformed tokenizer.json files give the documented error code and message, encoding
  * from several threads at once gives the same ids, and add_special = 0 drops Llama's BOS. */
 #define _POSIX_C_SOURCE 200809L
 #include <stdarg.h>
@@ -432,6 +433,54 @@ static void test_tiny_generator(void **s) {
     free(cj);
 }
 
+/* llama.cpp's vocabulary tests: ids that transformers (the Rust tokenizers) gave for 46 strings,
+ * add_special_tokens=False (tests/data/tokenizers/llamacpp/SOURCES.md). */
+static void check_llamacpp(const char *tok_dir, const char *name) {
+    char path[1024], *inp, *out;
+    size_t n_inp, n_out;
+    rlpt_err err;
+    policy_tokenizer *tok;
+    snprintf(path, sizeof path, "%s/%s", TOKDIR, tok_dir);
+    if (policy_tokenizer_load(&tok, path, &err)) fail_msg("%s", err.msg);
+    snprintf(path, sizeof path, "%s/llamacpp/ggml-vocab-%s.gguf.inp", TOKDIR, name);
+    assert_int_equal(rlpt_read_file(path, 1 << 20, &inp, &n_inp, &err), 0);
+    snprintf(path, sizeof path, "%s/llamacpp/ggml-vocab-%s.gguf.out", TOKDIR, name);
+    assert_int_equal(rlpt_read_file(path, 1 << 20, &out, &n_out, &err), 0);
+    static const char sep[] = "\n__ggml_vocab_test__\n";
+    size_t tests = 0, bad = 0;
+    char *text = inp, *line = out;
+    for (char *end; (end = strstr(text, sep)); text = end + strlen(sep), tests++) {
+        char *nl = strchr(line, '\n');
+        assert_non_null(nl);
+        *nl = '\0';
+        int32_t want[512], *ids;
+        size_t wn = 0, n;
+        for (char *p = line, *q; wn < 512; p = q) {
+            long v = strtol(p, &q, 10);
+            if (q == p) break;
+            want[wn++] = (int32_t)v;
+        }
+        assert_int_equal(
+            policy_tokenizer_encode(tok, text, (size_t)(end - text), 0, &ids, &n, &err), 0);
+        if ((n != wn || memcmp(ids, want, n * sizeof *ids) != 0) && bad++ == 0)
+            fprintf(stderr, "%s: llama.cpp test %zu: %zu ids, want %zu\n", name, tests, n, wn);
+        free(ids);
+        line = nl + 1;
+    }
+    fprintf(stderr, "%s (%s): %zu llama.cpp strings, %zu differ\n", tok_dir, name, tests, bad);
+    assert_int_equal(tests, 46);
+    assert_int_equal(bad, 0);
+    free(inp);
+    free(out);
+    policy_tokenizer_free(tok);
+}
+
+static void test_llamacpp_vocab(void **s) {
+    (void)s;
+    check_llamacpp("qwen2.5-math-1.5b", "qwen2");
+    check_llamacpp("llama-3.2-3b-instruct", "llama-bpe");
+}
+
 /* single_word (tokenizers.js ignores it, so no JS fixture): as tokenizers' find_matches, a match
  * touching a word character (\w: letters, marks, digits, connector punctuation) is discarded
  * and its span stays text. Expected ids are written from that rule by hand. */
@@ -531,6 +580,7 @@ int main(void) {
         cmocka_unit_test(test_nul_byte),         cmocka_unit_test(test_llama3_add_special),
         cmocka_unit_test(test_decode_bad_id),    cmocka_unit_test(test_threads),
         cmocka_unit_test(test_tiny_generator),   cmocka_unit_test(test_single_word),
+        cmocka_unit_test(test_llamacpp_vocab),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
