@@ -6,8 +6,9 @@
  * its decode, with and without skip_special_tokens. decode.jsonl checks random id sequences
  * (split UTF-8, special tokens, clean-up). No tolerance: ids are compared exactly.
  * llama.cpp's vocabulary tests add ids made by transformers (Rust tokenizers) for the Qwen2 and
- * Llama 3 vocabularies. Also: malformed tokenizer.json files give the documented error code and message, encoding
- * from several threads at once gives the same ids, and add_special = 0 drops Llama's BOS. */
+ * Llama 3 vocabularies. Also: malformed tokenizer.json files give the documented error code and
+ * message, encoding from several threads at once gives the same ids, and add_special = 0 drops
+ * Llama's BOS. */
 #define _POSIX_C_SOURCE 200809L
 #include <stdarg.h>
 #include <stddef.h>
