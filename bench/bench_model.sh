@@ -8,9 +8,9 @@
 # What to set: leave OPENBLAS_CORETYPE unset so OpenBLAS picks the kernels for the CPU. Measured
 # on this machine (AMD EPYC, Zen 4, which runs AVX-512 as two 256-bit halves), alternating runs
 # at 2 threads: autodetected Cooperlake 102-202 GFLOP/s, Haswell 104-207 GFLOP/s, the same
-# within noise; so forcing Haswell costs nothing here, but it gives up AVX-512 on CPUs with
-# full-width AVX-512 units (Intel Skylake-X and later), where OpenBLAS' AVX-512 sgemm kernels
-# are the faster ones.
+# within noise; so forcing Haswell costs nothing here. On CPUs with full-width AVX-512 units
+# (Intel Skylake-X and later) forcing Haswell gives up the AVX-512 kernels; the issue reports
+# half the sgemm throughput there, which this machine cannot show.
 # usage: bench/bench_model.sh BUILD_DIR [configs (tiny 100m)] [steps (3)] [threads (2)]
 set -euo pipefail
 BUILD=${1:?usage: bench_model.sh BUILD_DIR [configs] [steps] [threads]}
