@@ -156,7 +156,7 @@ int tok_json_nullish(const cJSON *v); /* absent, null, false or "" */
 int tok_json_bool(const cJSON *obj, const char *key, int dflt, const char *where, int *out,
                   rlpt_err *err);
 const char *tok_json_type(const cJSON *obj);  /* obj["type"] or NULL */
-int tok_json_id(const cJSON *v, int32_t *id); /* an id in [0, 2^24), else -1 */
+int tok_json_id(const cJSON *v, int32_t *id); /* an id in [0, 2^22), else -1 */
 
 /* tokenizer_pipeline.c: each reads one part of tokenizer.json into L->tok (where: its key path
  * for messages). The added-token tries need the normalizer, the post-processor the vocabulary. */

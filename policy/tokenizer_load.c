@@ -17,7 +17,7 @@
 #include "tokenizer_internal.h"
 
 #define TOK_MAX_FILE (512u << 20)
-#define TOK_MAX_IDS  (1 << 24)
+#define TOK_MAX_IDS  (1 << 22) /* 4M ids: the largest vocabularies have ~260k */
 /* ---- JSON helpers ---------------------------------------------------------------------------- */
 
 static int parse_json(cJSON **out, const char *s, size_t n, const char *name, rlpt_err *err) {
