@@ -376,11 +376,49 @@ static void refusals(void **state) {
     policy_model_free(&m);
 }
 
+/* The n samples of a prompt share one prefill: only the prompt's own tokens are fed, whether
+ * the siblings wait for the leader's prefill (batch >= n) or come later from the stored copy
+ * (batch < n); and a freed slot is refilled (continuous batching): with 2 slots, 6 samples of
+ * 12 tokens take at most 3 * 12 + 1 forward passes, not one pass per token per sample. */
+static void shared_prefill(void **state) {
+    (void)state;
+    policy_model m;
+    load_model(&m, "tinystories-656k-llama");
+    const int32_t ids[5] = {1, 147, 201, 282, 215};
+    rollout_prompt p = {ids, 5, 3};
+    for (int bs = 1; bs <= 8; bs *= 2) {
+        rollout_config cfg;
+        rollout_config_default(&cfg);
+        cfg.n = 6;
+        cfg.batch_size = bs;
+        cfg.max_prompt_tokens = 5;
+        cfg.max_new_tokens = 12;
+        rollout_engine *e;
+        rlpt_err err;
+        rollout_sample out[6];
+        if (rollout_engine_init(&e, &m, NULL, &cfg, 1, &err)) fail_msg("%s", err.msg);
+        if (rollout_generate(e, &p, 1, 0, out, &err)) fail_msg("%s", err.msg);
+        rollout_stats st;
+        rollout_engine_stats(e, &st);
+        long toks = 0;
+        for (int j = 0; j < 6; j++) toks += out[j].n_ids;
+        assert_int_equal(st.prompt_tokens, 5);
+        assert_int_equal(st.new_tokens, toks);
+        long bound = (long)((6 + bs - 1) / bs) * 12 + 1;
+        if (st.forward_calls > bound)
+            fail_msg("batch %d: %ld forward passes for %ld tokens (bound %ld)", bs,
+                     st.forward_calls, toks, bound);
+        rollout_samples_free(out, 6);
+        rollout_engine_free(e);
+    }
+    policy_model_free(&m);
+}
+
 int main(void) {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(cached_vs_full),   cmocka_unit_test(greedy_vs_torch),
         cmocka_unit_test(batch_invariance), cmocka_unit_test(stops),
-        cmocka_unit_test(refusals),
+        cmocka_unit_test(refusals),         cmocka_unit_test(shared_prefill),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
