@@ -237,9 +237,11 @@ enum {
     M_N
 };
 
-/* Forward + GRPO loss + backward over the own groups g with g % mb_count == mb, grads +=. */
+/* Forward + GRPO loss + backward over the own groups g with g % mb_count == mb, grads +=.
+ * logp_diff (or NULL) receives the largest |recomputed - behaviour| log-prob: on the rollout's
+ * weights, how far the trainer's forward is from the sampler's. */
 static int update_minibatch(rl_trainer *t, step_data *d, int mb, int mb_count, const float *ref_lp,
-                            double *m, rlpt_err *err) {
+                            double *m, double *logp_diff, rlpt_err *err) {
     const rl_config *cfg = t->cfg;
     int G = d->G, B = 0, T = 1;
     for (int o = 0; o < d->own; o++) {
@@ -317,6 +319,11 @@ static int update_minibatch(rl_trainer *t, step_data *d, int mb, int mb_count, c
                            counts[1] > 0 ? counts[1] : 1};
         if (cfg->grpo.entropy_coef == 0.0)
             for (int i = 0; i < B; i++) seqs[i].entropy = NULL;
+        for (int i = 0; logp_diff && i < B; i++)
+            for (int k = 0; k < seqs[i].T; k++) {
+                double diff = fabs((double)seqs[i].logp[k] - seqs[i].logp_old[k]);
+                if (diff > *logp_diff) *logp_diff = diff;
+            }
         rl_grpo_stats st = {0};
         rl_grpo_loss(seqs, B, &go, dl, NULL, &st);
         /* entropy for the metrics even without an entropy bonus */
@@ -445,12 +452,14 @@ static int grpo_step(rl_trainer *t, const policy_lr_schedule *sched, int *perm, 
         }
     }
     /* mu passes over the step's groups, minibatches within a pass */
-    double u0 = rl_now(), gnorm = 0;
+    double u0 = rl_now(), gnorm = 0, logp_diff = 0;
     float lr = policy_lr_at(sched, t->stage_step);
     for (int pass = 0; !rc && pass < cfg->grpo.mu; pass++)
         for (int mb = 0; !rc && mb < cfg->grpo.minibatches; mb++) {
             memset(t->grads, 0, t->model.layout.total * sizeof(float));
-            rc = update_minibatch(t, &d, mb, cfg->grpo.minibatches, ref_lp, m, err);
+            /* the first update runs on the rollout's weights: measure the log-prob gap there */
+            rc = update_minibatch(t, &d, mb, cfg->grpo.minibatches, ref_lp, m,
+                                  pass == 0 && mb == 0 ? &logp_diff : NULL, err);
             rc = rl_mpi_agree(rc, err);
             if (!rc) rc = rl_allreduce_sum_f(t->grads, t->model.layout.total, err);
             if (rc) break;
@@ -459,6 +468,10 @@ static int grpo_step(rl_trainer *t, const policy_lr_schedule *sched, int *perm, 
         }
     t_upd = rl_now() - u0;
     if (!rc) rc = rl_allreduce_sum_d(m, M_N, err);
+    if (!rc && t->size > 1)
+        rc = rl_mpi_check(
+            MPI_Allreduce(MPI_IN_PLACE, &logp_diff, 1, MPI_DOUBLE, MPI_MAX, MPI_COMM_WORLD),
+            "MPI_Allreduce (max)", err);
     if (!rc && (t->step % cfg->run.log_every == 0 || t->stage_step + 1 == cfg->grpo.steps)) {
         double ns = m[M_SAMPLES] > 0 ? m[M_SAMPLES] : 1, nt = m[M_TOKENS] > 0 ? m[M_TOKENS] : 1;
         double mean = m[M_REWARD] / ns, dt = rl_now() - t0;
@@ -469,14 +482,15 @@ static int grpo_step(rl_trainer *t, const policy_lr_schedule *sched, int *perm, 
                  "\"reward_std\":%.6g,\"accuracy\":%.6g,\"response_length\":%.6g,"
                  "\"truncated\":%.6g,\"zero_std_groups\":%.6g,\"loss\":%.6g,"
                  "\"clip_low\":%.6g,\"clip_high\":%.6g,\"dual_clip\":%.6g,\"kl\":%.6g,"
-                 "\"entropy\":%.6g,\"ratio\":%.6g,\"reward_timeouts\":%.0f,\"grad_norm\":%.6g,"
+                 "\"entropy\":%.6g,\"ratio\":%.6g,\"logp_diff_max\":%.3g,"
+                 "\"reward_timeouts\":%.0f,\"grad_norm\":%.6g,"
                  "\"lr\":%.6g,\"tokens_per_s\":%.1f,\"time_rollout_s\":%.3f,"
                  "\"time_reward_s\":%.3f,\"time_reference_s\":%.3f,\"time_update_s\":%.3f,"
                  "\"time_s\":%.3f}",
                  t->step, t->stage_step, mean, sqrt(var > 0 ? var : 0), m[M_CORRECT] / ns,
                  m[M_LEN] / ns, m[M_TRUNC] / ns, m[M_GROUPS] > 0 ? m[M_ZERO_STD] / m[M_GROUPS] : 0,
                  m[M_LOSS], m[M_CLIP_LO] / nt, m[M_CLIP_HI] / nt, m[M_DUAL] / nt, m[M_KL] / nt,
-                 m[M_ENT] / nt, m[M_RATIO] / nt, m[M_TIMEOUTS], gnorm, (double)lr,
+                 m[M_ENT] / nt, m[M_RATIO] / nt, logp_diff, m[M_TIMEOUTS], gnorm, (double)lr,
                  m[M_LEN] / (dt > 0 ? dt : 1e-9), t_roll, t_rew, t_ref, t_upd, dt);
         rc = rl_mpi_agree(rl_run_log(&t->run, RL_LOG_METRICS, line, err), err);
         if (!rc && rl_mpi_should_print() && cfg->run.progress != RL_PROGRESS_NEVER) {
