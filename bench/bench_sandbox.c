@@ -196,8 +196,19 @@ static double forkserver_rate(int workers, int n_tests, int stdio) {
     return workers * n_tests / dt;
 }
 
+/* The machine is shared: the 1-minute load average says how much these figures are worth. */
+static void print_load(const char *when) {
+    FILE *f = fopen("/proc/loadavg", "r");
+    double l1 = 0;
+    if (f && fscanf(f, "%lf", &l1) == 1)
+        printf("1-minute load average %s: %.2f on %ld CPUs\n", when, l1,
+               sysconf(_SC_NPROCESSORS_ONLN));
+    if (f) fclose(f);
+}
+
 int main(int argc, char **argv) {
     int runs = argc > 1 ? atoi(argv[1]) : 200;
+    print_load("before");
     if (runs < 2) runs = 2;
     sandbox *sbs[2];
     rlpt_err err = {0};
@@ -293,5 +304,6 @@ int main(int argc, char **argv) {
            forkserver_rate(2, 100, 1));
     for (int i = 0; i < n; i++) cJSON_Delete(v[i]);
     free(text);
+    print_load("after");
     return 0;
 }

@@ -178,8 +178,13 @@ static int run_harness(sandbox *sb, const code_config *cfg, const code_task *t, 
         free(solution);
         return rlpt_errf(err, RLPT_ENOMEM, "code reward: out of memory");
     }
-    static const char *const argv[] = {"/usr/bin/python3",  "-I", "-S", "-B",
-                                       "../src/harness.py", NULL};
+    const char *argv[] = {"/usr/bin/python3",
+                          "-I",
+                          "-S",
+                          "-B",
+                          "../src/harness.py",
+                          t->shape == CODE_SHAPE_HUMANEVAL ? "humaneval" : "mbpp",
+                          NULL};
     sandbox_file files[2] = {{"harness.py", code_harness_py, code_harness_py_len, 0},
                              {"solution.py", solution, strlen(solution), 0}};
     sandbox_exec ex;
