@@ -182,7 +182,7 @@ static int write_shard(const char *path, const policy_st_entry *e, int n, int dt
     rlpt_atomic_file af;
     int rc = rlpt_atomic_open(&af, path, err);
     if (rc) return rc;
-    if ((rc = policy_st_write(af.f, e, n, dtype, path, err))) {
+    if ((rc = policy_st_write(af.f, e, n, dtype, NULL, 0, path, err))) {
         rlpt_atomic_abort(&af);
         return rc;
     }

@@ -284,6 +284,12 @@ void policy_adamw_free(policy_adamw *o);
  * biases are not decayed), bias-corrected moments. */
 void policy_adamw_step(policy_adamw *o, const policy_layout *lay, float *params, const float *grads,
                        float lr);
+/* The moments and step count to / from one safetensors file (exp_avg.<param>,
+ * exp_avg_sq.<param>, __metadata__ "step"), written atomically; loading checks every tensor
+ * against lay first and leaves o untouched on error. o must have been initialised for lay. */
+int policy_adamw_save(const policy_adamw *o, const policy_layout *lay, const char *path,
+                      rlpt_err *err);
+int policy_adamw_load(policy_adamw *o, const policy_layout *lay, const char *path, rlpt_err *err);
 /* Global L2 norm of grads (summed in double); if above max_norm (> 0), scales grads by
  * max_norm / (norm + 1e-6) like torch.nn.utils.clip_grad_norm_. Returns the norm before. */
 double policy_grad_clip(float *grads, size_t n, float max_norm);

@@ -62,9 +62,9 @@ typedef struct policy_st_entry {
 } policy_st_entry;
 
 /* Writes a complete safetensors file (header padded with spaces to 8 bytes, __metadata__
- * {"format": "pt"}) to f. */
-int policy_st_write(FILE *f, const policy_st_entry *e, int n, int dtype, const char *where,
-                    rlpt_err *err);
+ * {"format": "pt"} plus n_meta key/value pairs meta_kv[2i], meta_kv[2i+1]) to f. */
+int policy_st_write(FILE *f, const policy_st_entry *e, int n, int dtype, const char *const *meta_kv,
+                    int n_meta, const char *where, rlpt_err *err);
 /* Bytes one entry takes in dtype. */
 size_t policy_st_entry_bytes(const policy_st_entry *e, int dtype);
 

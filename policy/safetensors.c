@@ -314,11 +314,13 @@ size_t policy_st_entry_bytes(const policy_st_entry *e, int dtype) {
     return e->numel * dtype_size(dtype);
 }
 
-int policy_st_write(FILE *f, const policy_st_entry *e, int n, int dtype, const char *where,
-                    rlpt_err *err) {
+int policy_st_write(FILE *f, const policy_st_entry *e, int n, int dtype, const char *const *meta_kv,
+                    int n_meta, const char *where, rlpt_err *err) {
     cJSON *root = cJSON_CreateObject();
     cJSON *meta = cJSON_AddObjectToObject(root, "__metadata__");
     int ok = root && meta && cJSON_AddStringToObject(meta, "format", "pt");
+    for (int i = 0; i < n_meta && ok; i++)
+        ok = cJSON_AddStringToObject(meta, meta_kv[2 * i], meta_kv[2 * i + 1]) != NULL;
     size_t off = 0;
     for (int i = 0; i < n && ok; i++) {
         cJSON *t = cJSON_AddObjectToObject(root, e[i].name);

@@ -2,7 +2,8 @@
  * clipping (torch.nn.utils.clip_grad_norm_ semantics), one AdamW step against the update
  * written out in double, and the memory plan (counts match what is allocated; a plan that does
  * not fit is refused naming the figure and the knobs). AdamW over 5 steps against PyTorch is in
- * test_model_reference.c. */
+ * test_model_reference.c. The AdamW state file round trip. */
+#define _POSIX_C_SOURCE 200809L
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -10,7 +11,10 @@
 #include <cmocka.h>
 
 #include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "model.h"
 #include "test_util.h"
@@ -108,12 +112,50 @@ static void test_memplan(void **state) {
     }
 }
 
+/* AdamW state save -> load is bit-exact, and refuses the state of another model */
+static void test_adamw_state_file(void **state) {
+    (void)state;
+    policy_config c;
+    policy_config_default(&c, POLICY_ARCH_QWEN2);
+    c.C = 16, c.F = 24, c.L = 2, c.H = 2, c.KVH = 1, c.D = 8, c.V = 30;
+    policy_layout lay;
+    rlpt_err err;
+    assert_int_equal(policy_layout_init(&lay, &c, &err), 0);
+    float *p = calloc(lay.total, sizeof(float)), *g = calloc(lay.total, sizeof(float));
+    for (size_t i = 0; i < lay.total; i++) p[i] = 0.01f * (float)(i % 13), g[i] = sinf((float)i);
+    policy_adamw a, b;
+    assert_int_equal(policy_adamw_init(&a, lay.total, &err), 0);
+    assert_int_equal(policy_adamw_init(&b, lay.total, &err), 0);
+    policy_adamw_step(&a, &lay, p, g, 1e-3f);
+    policy_adamw_step(&a, &lay, p, g, 1e-3f);
+    char path[4096];
+    snprintf(path, sizeof path, "%s/test-adamw-%ld.safetensors", RLPT_BINARY_DIR, (long)getpid());
+    if (policy_adamw_save(&a, &lay, path, &err)) fail_msg("%s", err.msg);
+    if (policy_adamw_load(&b, &lay, path, &err)) fail_msg("%s", err.msg);
+    assert_int_equal(b.t, 2);
+    assert_memory_equal(a.m, b.m, lay.total * sizeof(float));
+    assert_memory_equal(a.v, b.v, lay.total * sizeof(float));
+    /* another model (one more layer): refused, naming the first missing tensor; b untouched */
+    policy_layout other;
+    c.L = 3;
+    assert_int_equal(policy_layout_init(&other, &c, &err), 0);
+    policy_adamw o;
+    assert_int_equal(policy_adamw_init(&o, other.total, &err), 0);
+    assert_int_equal(policy_adamw_load(&o, &other, path, &err), RLPT_EFORMAT);
+    assert_non_null(strstr(err.msg, "'exp_avg.model.layers.2.input_layernorm.weight' is missing"));
+    assert_int_equal(o.t, 0);
+    for (size_t i = 0; i < other.total; i++) assert_true(o.m[i] == 0.0f && o.v[i] == 0.0f);
+    remove(path);
+    policy_adamw_free(&a), policy_adamw_free(&b), policy_adamw_free(&o);
+    policy_layout_free(&lay), policy_layout_free(&other);
+    free(p), free(g);
+}
+
 int main(void) {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_schedules),
-        cmocka_unit_test(test_clip),
-        cmocka_unit_test(test_adamw_step),
-        cmocka_unit_test(test_memplan),
+        cmocka_unit_test(test_schedules),        cmocka_unit_test(test_clip),
+        cmocka_unit_test(test_adamw_step),       cmocka_unit_test(test_memplan),
+        cmocka_unit_test(test_adamw_state_file),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
