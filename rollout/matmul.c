@@ -21,18 +21,9 @@
 /* the tile loops must unroll for the accumulators to live in registers */
 #define UNROLL _Pragma("GCC unroll 4")
 
-/* the fixed reduction of the 16 lanes */
-static inline float reduce16(const float *acc) {
-    float s8[8], s4[4];
-    for (int l = 0; l < 8; l++) s8[l] = acc[l] + acc[l + 8];
-    for (int l = 0; l < 4; l++) s4[l] = s8[l] + s8[l + 4];
-    float s0 = s4[0] + s4[2], s1 = s4[1] + s4[3];
-    return s0 + s1;
-}
-
 #if defined(__AVX512F__)
-/* reduce16's order with vector adds: halves (l, l+8), quarters (l, l+4), then (0, 2), (1, 3),
- * then the two sums */
+/* the portable path's reduction order (reduce16 below) with vector adds: halves (l, l+8),
+ * quarters (l, l+4), then (0, 2) and (1, 3), then the two sums */
 static inline __attribute__((always_inline)) float reduce512(__m512 v) {
     __m256 s8 = _mm256_add_ps(_mm512_castps512_ps256(v),
                               _mm256_castpd_ps(_mm512_extractf64x4_pd(_mm512_castps_pd(v), 1)));
@@ -71,6 +62,15 @@ static inline __attribute__((always_inline)) void tile(float *out, int ldo, cons
         out[(size_t)n * ldo + o] = reduce512(acc[n][o]);
 }
 #else
+/* the fixed reduction of the 16 lanes */
+static inline float reduce16(const float *acc) {
+    float s8[8], s4[4];
+    for (int l = 0; l < 8; l++) s8[l] = acc[l] + acc[l + 8];
+    for (int l = 0; l < 4; l++) s4[l] = s8[l] + s8[l + 4];
+    float s0 = s4[0] + s4[2], s1 = s4[1] + s4[3];
+    return s0 + s1;
+}
+
 static inline void tile(float *out, int ldo, const float *a, const float *w, int K, int rn,
                         int ro) {
     for (int n = 0; n < rn; n++)
