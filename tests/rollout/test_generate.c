@@ -414,11 +414,66 @@ static void shared_prefill(void **state) {
     policy_model_free(&m);
 }
 
+/* A prompt longer than one forward pass's rows (batch_size + 256) is prefilled in chunks: its
+ * logits match the full forward (same tolerance as above), and greedy and sampled completions
+ * are bit-identical to an unchunked prefill (batch 64: 320 rows per pass). */
+static void long_prompt_chunked(void **state) {
+    (void)state;
+    policy_model m;
+    load_model(&m, "tinystories-656k-llama");
+    enum { T = 300 };
+    int32_t ids[T];
+    uint64_t x = 77;
+    for (int i = 0; i < T; i++) {
+        x = x * 6364136223846793005ull + 1442695040888963407ull;
+        ids[i] = i == 0 ? 1 : (int32_t)(3 + (x >> 33) % 2000);
+    }
+    rollout_config cfg;
+    rollout_config_default(&cfg);
+    cfg.batch_size = 1;
+    cfg.max_prompt_tokens = T;
+    cfg.max_new_tokens = 20;
+    cfg.n = 2;
+    cfg.sampling.temperature = 0.8f;
+    rollout_engine *e;
+    rlpt_err err;
+    if (rollout_engine_init(&e, &m, NULL, &cfg, 2, &err)) fail_msg("%s", err.msg);
+    float *got = malloc((size_t)m.cfg.V * sizeof *got), *want = malloc((size_t)m.cfg.V * 4);
+    assert_int_equal(rollout_engine_logits(e, ids, T, got, &err), 0);
+    full_logits(&m, ids, T, want);
+    assert_close_f(got, want, (size_t)m.cfg.V, 1e-4f, 1e-4f, "chunked prefill logits");
+    rollout_prompt p = {ids, T, 9};
+    rollout_sample a[2], b[2];
+    if (rollout_generate(e, &p, 1, 0, a, &err)) fail_msg("%s", err.msg);
+    rollout_stats st;
+    rollout_engine_stats(e, &st);
+    assert_int_equal(st.prompt_tokens, T);
+    rollout_engine_free(e);
+    cfg.batch_size = 64;
+    if (rollout_engine_init(&e, &m, NULL, &cfg, 1, &err)) fail_msg("%s", err.msg);
+    if (rollout_generate(e, &p, 1, 0, b, &err)) fail_msg("%s", err.msg);
+    for (int j = 0; j < 2; j++) {
+        assert_int_equal(a[j].n_ids, b[j].n_ids);
+        assert_memory_equal(a[j].ids, b[j].ids, (size_t)a[j].n_ids * 4);
+        assert_memory_equal(a[j].logprobs, b[j].logprobs, (size_t)a[j].n_ids * 4);
+    }
+    rollout_samples_free(a, 2);
+    rollout_samples_free(b, 2);
+    rollout_engine_free(e);
+    free(got);
+    free(want);
+    policy_model_free(&m);
+}
+
 int main(void) {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(cached_vs_full),   cmocka_unit_test(greedy_vs_torch),
-        cmocka_unit_test(batch_invariance), cmocka_unit_test(stops),
-        cmocka_unit_test(refusals),         cmocka_unit_test(shared_prefill),
+        cmocka_unit_test(cached_vs_full),
+        cmocka_unit_test(greedy_vs_torch),
+        cmocka_unit_test(batch_invariance),
+        cmocka_unit_test(stops),
+        cmocka_unit_test(refusals),
+        cmocka_unit_test(shared_prefill),
+        cmocka_unit_test(long_prompt_chunked),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
