@@ -56,6 +56,7 @@ struct sandbox {
         int is_dir;
     } top[6];
     int n_top;
+    int has_alternatives; /* /etc/alternatives exists (Debian) */
 };
 
 /* init -> supervisor report, written on the status pipe */
@@ -318,6 +319,11 @@ static int build_root(const run_ctx *c) {
         symlink("/proc/self/fd/2", ROOT "/dev/stderr") != 0 ||
         symlink("/box", ROOT "/dev/shm") != 0 || symlink("/box", ROOT "/tmp") != 0 ||
         mkdir(ROOT "/etc", 0755) != 0)
+        return STEP_DEV;
+    /* Debian's alternatives are symlinks that /usr/lib points through (libblas.so.3 for numpy);
+     * nothing else of the host's /etc enters the box */
+    if (sb->has_alternatives && (mkdir(ROOT "/etc/alternatives", 0755) != 0 ||
+                                 bind_ro("/etc/alternatives", ROOT "/etc/alternatives") != 0))
         return STEP_DEV;
     if (mkdir(ROOT "/box", 0700) != 0 ||
         mount("tmpfs", ROOT "/box", "tmpfs", MS_NOSUID | MS_NODEV, c->box_opts) != 0)
@@ -763,6 +769,8 @@ int sandbox_init(sandbox **out, sandbox_mode mode, int slot, int uid_base, rlpt_
     sb->uid = uid_base + slot;
     int rc = 0;
     if (mode == SANDBOX_NAMESPACES) {
+        struct stat st;
+        sb->has_alternatives = stat("/etc/alternatives", &st) == 0 && S_ISDIR(st.st_mode);
         rc = find_top_links(sb, err);
         if (!rc) rc = sandbox_policy_compile(&sb->filter, &sb->n_insn, err);
     }

@@ -2,8 +2,9 @@
  * as a library call: no daemon, no Docker, no setuid helper.
  *
  * Each execution gets fresh PID, mount, network, IPC, UTS and cgroup namespaces; a read-only
- * root (a tmpfs holding /src with the files given, read-only binds of /usr and the merged-usr
- * links, null/zero/random/urandom in /dev, a fresh /proc with /proc/sys read-only) entered with
+ * root (a tmpfs holding /src with the files given, read-only binds of /usr, the merged-usr
+ * links and /etc/alternatives (symlinks /usr/lib points through; nothing else of /etc),
+ * null/zero/random/urandom in /dev, a fresh /proc with /proc/sys read-only) entered with
  * pivot_root; a size-capped writable /box as the cwd (/tmp and /dev/shm point there). The payload
  * runs as a per-slot unprivileged uid (uid_base + slot) with no groups, PR_SET_NO_NEW_PRIVS, a
  * seccomp filter compiled once per sandbox (see sandbox_policy.c), rlimits, a fixed environment

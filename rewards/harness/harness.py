@@ -77,6 +77,14 @@ def jdumps(o):
     return "".join(_encode(o, 0))
 
 
+def solution_paths():
+    """Debian's Python packages (numpy, ...) for the solution, as a normal python3 has them;
+    added to sys.path only (no .pth file runs: -S skipped site). T never imports from there."""
+    p = "/usr/lib/python3/dist-packages"
+    if os.path.isdir(p) and p not in sys.path:
+        sys.path.append(p)
+
+
 def no_dump():
     """prctl(PR_SET_DUMPABLE, 0): same-uid processes can no longer open our /proc/<pid>/mem,
     fd/ or environ (nor ptrace us, which seccomp refuses anyway)."""
@@ -301,6 +309,7 @@ def zygote_main(ctl):
     for fd in (0, 1, 2):  # T's result pipe stays in T alone; module-level prints go nowhere
         os.dup2(devnull, fd)
     os.close(devnull)
+    solution_paths()
     ns = {"__name__": "solution", "__builtins__": builtins}
     compile_error = load_error = None
     try:
@@ -685,6 +694,7 @@ def stdio_main():
     os.close(devnull)
     wall, cpu = float(spec["wall_s"]), float(spec["cpu_s"])
     caps = (int(spec["stdout_max"]), int(spec["stderr_max"]))
+    solution_paths()
     ce = None
     try:
         with open("../src/solution.py", encoding="utf-8", errors="replace") as f:

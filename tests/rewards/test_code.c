@@ -285,6 +285,13 @@ static void test_stdio_shape(void **state) {
     assert_int_equal(code_pool_score(POOL, &t, 1, &r, &err), 0);
     assert_int_equal(r.passed, 3);
     code_result_free(&r);
+    /* Debian's packages are importable by solutions (python3-numpy comes with python3-torch) */
+    t.completion = "```python\nimport numpy as np\na, b = map(int, input().split())\n"
+                   "print(int(np.array([a, b]).sum()))\n```";
+    assert_int_equal(code_pool_score(POOL, &t, 1, &r, &err), 0);
+    if (r.passed != 3)
+        fail_msg("numpy: %s %s", sandbox_verdict_name(r.tests[0].verdict), r.tests[0].err_head);
+    code_result_free(&r);
     t.completion = "```python\nprint(30)\n```";
     assert_int_equal(code_pool_score(POOL, &t, 1, &r, &err), 0);
     assert_int_equal(r.passed, 1);
