@@ -11,32 +11,41 @@
 #include <cblas.h>
 #include <math.h>
 
+/* Queries go in blocks of QB rows: block [i0, i1) sees keys 0 .. pos0+i1-1 only, so the
+ * sgemms skip most of the masked upper triangle (at T = 512, 44% of the FLOPs). Measured on
+ * 8 x 512 tokens, H 12, KVH 4, D 64, forward + backward, one thread: 0.35 CPU-s unblocked,
+ * 0.29 with QB 256, 0.27 with 128, 0.25 with 64. */
+#define QB 64
+
 void policy_attention_forward(float *out, float *lse, float *scratch, const float *q,
                               const float *k, const float *v, int Tq, int pos0, int H, int KVH,
                               int D) {
-    int Tk = pos0 + Tq, HD = H * D, KD = KVH * D, rep = H / KVH;
+    int HD = H * D, KD = KVH * D, rep = H / KVH;
     float scale = 1.0f / sqrtf((float)D);
     for (int h = 0; h < H; h++) {
-        const float *qh = q + (size_t)h * D, *kg = k + (size_t)(h / rep) * D;
-        const float *vg = v + (size_t)(h / rep) * D;
-        /* S (Tq, Tk) = scale * q_h (Tq, D) @ k_g^T (D, Tk) */
-        cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, Tq, Tk, D, scale, qh, HD, kg, KD, 0.0f,
-                    scratch, Tk);
-        for (int i = 0; i < Tq; i++) {
-            float *s = scratch + (size_t)i * Tk;
-            int n = pos0 + i + 1; /* query at pos0+i sees keys 0 .. pos0+i */
-            float mx = -INFINITY;
-            for (int j = 0; j < n; j++) mx = s[j] > mx ? s[j] : mx;
-            double sum = 0.0; /* subtract the row max: expf overflows above 88 */
-            for (int j = 0; j < n; j++) sum += (s[j] = expf(s[j] - mx));
-            float inv = (float)(1.0 / sum);
-            for (int j = 0; j < n; j++) s[j] *= inv;
-            for (int j = n; j < Tk; j++) s[j] = 0.0f;
-            lse[(size_t)h * Tq + i] = mx + (float)log(sum);
+        const float *kg = k + (size_t)(h / rep) * D, *vg = v + (size_t)(h / rep) * D;
+        for (int i0 = 0; i0 < Tq; i0 += QB) {
+            int m = Tq - i0 < QB ? Tq - i0 : QB, nk = pos0 + i0 + m; /* keys this block sees */
+            const float *qb = q + (size_t)i0 * HD + (size_t)h * D;
+            /* S (m, nk) = scale * q_h[i0:i0+m] (m, D) @ k_g[0:nk]^T (D, nk) */
+            cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, m, nk, D, scale, qb, HD, kg, KD,
+                        0.0f, scratch, nk);
+            for (int i = 0; i < m; i++) {
+                float *s = scratch + (size_t)i * nk;
+                int n = pos0 + i0 + i + 1; /* query at pos0+i0+i sees keys 0 .. pos0+i0+i */
+                float mx = -INFINITY;
+                for (int j = 0; j < n; j++) mx = s[j] > mx ? s[j] : mx;
+                double sum = 0.0; /* subtract the row max: expf overflows above 88 */
+                for (int j = 0; j < n; j++) sum += (s[j] = expf(s[j] - mx));
+                float inv = (float)(1.0 / sum);
+                for (int j = 0; j < n; j++) s[j] *= inv;
+                for (int j = n; j < nk; j++) s[j] = 0.0f;
+                lse[(size_t)h * Tq + i0 + i] = mx + (float)log(sum);
+            }
+            /* out_h[i0:i0+m] (m, D) = P (m, nk) @ v_g[0:nk] (nk, D) */
+            cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, m, D, nk, 1.0f, scratch, nk, vg,
+                        KD, 0.0f, out + (size_t)i0 * HD + (size_t)h * D, HD);
         }
-        /* out_h (Tq, D) = P (Tq, Tk) @ v_g (Tk, D) */
-        cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, Tq, D, Tk, 1.0f, scratch, Tk, vg, KD,
-                    0.0f, out + (size_t)h * D, HD);
     }
 }
 
@@ -47,35 +56,39 @@ void policy_attention_backward(float *dq, float *dk, float *dv, float *scratch, 
     float scale = 1.0f / sqrtf((float)D);
     float *P = scratch, *dS = scratch + (size_t)Tq * Tk;
     for (int h = 0; h < H; h++) {
-        size_t qo = (size_t)h * D, ko = (size_t)(h / rep) * D;
-        /* P = exp(scale * q_h k_g^T - lse), zero above the diagonal */
-        cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, Tq, Tk, D, scale, q + qo, HD, k + ko,
-                    KD, 0.0f, P, Tk);
-        /* dP (Tq, Tk) = dout_h (Tq, D) @ v_g^T */
-        cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, Tq, Tk, D, 1.0f, dout + qo, HD, v + ko,
-                    KD, 0.0f, dS, Tk);
-        for (int i = 0; i < Tq; i++) {
-            float *p = P + (size_t)i * Tk, *ds = dS + (size_t)i * Tk;
-            const float *do_i = dout + (size_t)i * HD + qo, *o_i = out + (size_t)i * HD + qo;
-            int n = pos0 + i + 1;
-            /* softmax backward: dS = P * (dP - sum_j P dP), and sum_j P dP = dout_i . out_i */
-            double dot = 0.0;
-            for (int d = 0; d < D; d++) dot += (double)do_i[d] * o_i[d];
-            float L = lse[(size_t)h * Tq + i];
-            for (int j = 0; j < n; j++) {
-                p[j] = expf(p[j] - L);
-                ds[j] = p[j] * (ds[j] - (float)dot);
+        size_t ko = (size_t)(h / rep) * D;
+        for (int i0 = 0; i0 < Tq; i0 += QB) {
+            int m = Tq - i0 < QB ? Tq - i0 : QB, nk = pos0 + i0 + m;
+            size_t qo = (size_t)i0 * HD + (size_t)h * D; /* rows i0.. of head h */
+            /* P = exp(scale * q_h k_g^T - lse), zero above the diagonal */
+            cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, m, nk, D, scale, q + qo, HD,
+                        k + ko, KD, 0.0f, P, nk);
+            /* dP (m, nk) = dout_h (m, D) @ v_g^T */
+            cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, m, nk, D, 1.0f, dout + qo, HD,
+                        v + ko, KD, 0.0f, dS, nk);
+            for (int i = 0; i < m; i++) {
+                float *p = P + (size_t)i * nk, *ds = dS + (size_t)i * nk;
+                const float *do_i = dout + qo + (size_t)i * HD, *o_i = out + qo + (size_t)i * HD;
+                int n = pos0 + i0 + i + 1;
+                /* softmax backward: dS = P * (dP - sum_j P dP), and sum_j P dP = dout_i . out_i */
+                double dot = 0.0;
+                for (int d = 0; d < D; d++) dot += (double)do_i[d] * o_i[d];
+                float L = lse[(size_t)h * Tq + i0 + i];
+                for (int j = 0; j < n; j++) {
+                    p[j] = expf(p[j] - L);
+                    ds[j] = p[j] * (ds[j] - (float)dot);
+                }
+                for (int j = n; j < nk; j++) p[j] = ds[j] = 0.0f;
             }
-            for (int j = n; j < Tk; j++) p[j] = ds[j] = 0.0f;
+            /* dv_g[0:nk] (nk, D) += P^T (nk, m) @ dout_h (m, D) */
+            cblas_sgemm(CblasRowMajor, CblasTrans, CblasNoTrans, nk, D, m, 1.0f, P, nk, dout + qo,
+                        HD, 1.0f, dv + ko, KD);
+            /* dq_h (m, D) += scale * dS (m, nk) @ k_g[0:nk] (nk, D) */
+            cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, m, D, nk, scale, dS, nk, k + ko,
+                        KD, 1.0f, dq + qo, HD);
+            /* dk_g[0:nk] (nk, D) += scale * dS^T (nk, m) @ q_h (m, D) */
+            cblas_sgemm(CblasRowMajor, CblasTrans, CblasNoTrans, nk, D, m, scale, dS, nk, q + qo,
+                        HD, 1.0f, dk + ko, KD);
         }
-        /* dv_g (Tk, D) += P^T (Tk, Tq) @ dout_h (Tq, D) */
-        cblas_sgemm(CblasRowMajor, CblasTrans, CblasNoTrans, Tk, D, Tq, 1.0f, P, Tk, dout + qo, HD,
-                    1.0f, dv + ko, KD);
-        /* dq_h (Tq, D) += scale * dS (Tq, Tk) @ k_g (Tk, D) */
-        cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, Tq, D, Tk, scale, dS, Tk, k + ko, KD,
-                    1.0f, dq + qo, HD);
-        /* dk_g (Tk, D) += scale * dS^T (Tk, Tq) @ q_h (Tq, D) */
-        cblas_sgemm(CblasRowMajor, CblasTrans, CblasNoTrans, Tk, D, Tq, scale, dS, Tk, q + qo, HD,
-                    1.0f, dk + ko, KD);
     }
 }

@@ -113,8 +113,8 @@ static void test_rmsnorm(void **state) {
     float *dx = zeros(n), *dw = zeros((size_t)c.C);
     loss(&c);
     policy_rmsnorm_backward(dx, dw, c.r, c.x, c.w, c.aux, c.N, c.C);
-    check_fd(&c, c.x, n, dx, 1e-3, 1e-2, "rmsnorm dx");           /* seen ~3e-5 */
-    check_fd(&c, c.w, (size_t)c.C, dw, 1e-3, 1e-2, "rmsnorm dw"); /* seen ~1e-6 */
+    check_fd(&c, c.x, n, dx, 1e-3, 1e-2, "rmsnorm dx");           /* seen 9.0e-6 */
+    check_fd(&c, c.w, (size_t)c.C, dw, 1e-3, 1e-2, "rmsnorm dw"); /* seen 1.8e-6 */
     free(c.x), free(c.w), free(c.out), free(c.r), free(c.aux), free(dx), free(dw);
 }
 
@@ -130,13 +130,13 @@ static void test_linear(void **state) {
         for (int o = 0; o < c.OC; o++) {
             double s = c.b[o];
             for (int i = 0; i < c.IC; i++) s += (double)c.x[n * c.IC + i] * c.w[o * c.IC + i];
-            assert_true(fabs(s - c.out[n * c.OC + o]) <= 1e-5 * (1 + fabs(s))); /* seen 5e-7 */
+            assert_true(fabs(s - c.out[n * c.OC + o]) <= 1e-5 * (1 + fabs(s))); /* seen < 1e-6 */
         }
     float *dx = zeros(ni), *dw = zeros(nw), *db = zeros((size_t)c.OC);
     policy_linear_backward(dx, dw, db, c.r, c.x, c.w, c.N, c.IC, c.OC);
-    check_fd(&c, c.x, ni, dx, 1e-3, 1e-3, "linear dinp"); /* linear: fd exact to ~1e-5 */
-    check_fd(&c, c.w, nw, dw, 1e-3, 1e-3, "linear dw");
-    check_fd(&c, c.b, (size_t)c.OC, db, 1e-3, 1e-3, "linear dbias");
+    check_fd(&c, c.x, ni, dx, 1e-3, 1e-3, "linear dinp");            /* seen 5.9e-6 */
+    check_fd(&c, c.w, nw, dw, 1e-3, 1e-3, "linear dw");              /* seen 6.8e-6 */
+    check_fd(&c, c.b, (size_t)c.OC, db, 1e-3, 1e-3, "linear dbias"); /* seen 9.0e-7 */
     free(c.x), free(c.w), free(c.b), free(c.out), free(c.r), free(dx), free(dw), free(db);
 }
 
@@ -161,7 +161,7 @@ static void test_rope(void **state) {
     float *dx = malloc(n * sizeof *dx);
     memcpy(dx, c.r, n * sizeof *dx);
     policy_rope_backward(dx, pos, inv, c.N, c.H, c.D);
-    check_fd(&c, c.x, n, dx, 1e-4, 1e-3, "rope dx"); /* linear in x: seen ~1e-6 */
+    check_fd(&c, c.x, n, dx, 1e-4, 1e-3, "rope dx"); /* seen 2.9e-6 */
     free(c.x), free(c.out), free(c.r), free(dx);
 }
 
@@ -198,7 +198,7 @@ static void attention_naive(double *out, const float *q, const float *k, const f
         int g = h / (H / KVH);
         for (int i = 0; i < Tq; i++) {
             int n = pos0 + i + 1;
-            double s[64], mx = -1e300, sum = 0.0;
+            double s[512], mx = -1e300, sum = 0.0; /* pos0 + Tq <= 512 */
             for (int j = 0; j < n; j++) {
                 s[j] = 0.0;
                 for (int d = 0; d < D; d++)
@@ -227,22 +227,24 @@ static void run_attention(int T, int pos0, int H, int KVH, int D) {
     attention_naive(want, c.q, c.k, c.v, T, pos0, H, KVH, D);
     for (size_t i = 0; i < nq; i++)
         if (fabs(want[i] - c.out[i]) > 1e-5)
-            fail_msg("attention out[%zu] %g want %g", i, c.out[i], want[i]); /* seen ~2e-7 */
+            fail_msg("attention out[%zu] %g want %g", i, c.out[i], want[i]); /* seen < 3e-7 */
     float *dq = zeros(nq), *dk = zeros(nk), *dv = zeros(nk);
     policy_attention_backward(dq, dk, dv, c.scratch, c.r, c.out, c.aux, c.q, c.k, c.v, T, pos0, H,
                               KVH, D);
-    check_fd(&c, c.q, nq, dq, 2e-3, 1e-2, "attention dq"); /* seen ~2e-5 */
-    check_fd(&c, c.k, nk, dk, 2e-3, 1e-2, "attention dk");
-    check_fd(&c, c.v, nk, dv, 2e-3, 1e-2, "attention dv"); /* linear in v: ~1e-6 */
+    check_fd(&c, c.q, nq, dq, 2e-3, 1e-2, "attention dq"); /* seen <= 6.8e-6 */
+    check_fd(&c, c.k, nk, dk, 2e-3, 1e-2, "attention dk"); /* seen <= 3.7e-5 */
+    check_fd(&c, c.v, nk, dv, 2e-3, 1e-2, "attention dv"); /* seen <= 6.6e-6 */
     free(c.q), free(c.k), free(c.v), free(c.out), free(c.r), free(c.aux), free(c.scratch);
     free(want), free(dq), free(dk), free(dv);
 }
 
 static void test_attention(void **state) {
     (void)state;
-    run_attention(6, 0, 4, 2, 8); /* training: GQA 2:1 */
-    run_attention(5, 0, 3, 1, 6); /* one kv head, head_dim 6 */
-    run_attention(3, 4, 2, 2, 4); /* queries at 4..6 over 7 cached keys (prefill chunk) */
+    run_attention(6, 0, 4, 2, 8);   /* training: GQA 2:1 */
+    run_attention(5, 0, 3, 1, 6);   /* one kv head, head_dim 6 */
+    run_attention(3, 4, 2, 2, 4);   /* queries at 4..6 over 7 cached keys (prefill chunk) */
+    run_attention(150, 0, 2, 1, 4); /* three query blocks of the kernel's 64 rows */
+    run_attention(70, 80, 2, 2, 4); /* a chunk at 80..149 spanning two blocks */
 }
 
 /* Decode step by step over a cache = the full causal pass (what rollout/ depends on). */
@@ -268,8 +270,8 @@ static void test_swiglu(void **state) {
     loss(&c);
     float *dg = zeros(40), *du = zeros(40);
     policy_swiglu_backward(dg, du, c.r, c.x, c.w, 40);
-    check_fd(&c, c.x, 40, dg, 1e-3, 1e-2, "swiglu dg"); /* seen ~3e-5 */
-    check_fd(&c, c.w, 40, du, 1e-3, 1e-2, "swiglu du");
+    check_fd(&c, c.x, 40, dg, 1e-3, 1e-2, "swiglu dg"); /* seen 2.6e-5 */
+    check_fd(&c, c.w, 40, du, 1e-3, 1e-2, "swiglu du"); /* seen 9.7e-6 */
     free(c.x), free(c.w), free(c.out), free(c.r), free(dg), free(du);
 }
 
@@ -302,8 +304,8 @@ static void test_logprobs(void **state) {
     }
     float *dx = zeros(nx), *dw = zeros(nw);
     policy_logprobs_backward(dx, dw, c.aux2, c.r, c.x, c.w, c.aux, ids, 5, 8, 11);
-    check_fd(&c, c.x, nx, dx, 1e-3, 1e-2, "logprobs dx"); /* seen ~1e-5 */
-    check_fd(&c, c.w, nw, dw, 1e-3, 1e-2, "logprobs dw");
+    check_fd(&c, c.x, nx, dx, 1e-3, 1e-2, "logprobs dx"); /* seen 1.2e-5 */
+    check_fd(&c, c.w, nw, dw, 1e-3, 1e-2, "logprobs dw"); /* seen 1.2e-5 */
     free(c.x), free(c.w), free(c.out), free(c.r), free(c.aux), free(c.aux2), free(dx), free(dw);
 }
 
@@ -315,7 +317,7 @@ static void test_embedding(void **state) {
     loss(&c);
     float *dw = zeros(18);
     policy_embedding_backward(dw, c.r, ids, 4, 3);
-    check_fd(&c, c.w, 18, dw, 1e-4, 1e-3, "embedding dwte"); /* seen ~1e-7 */
+    check_fd(&c, c.w, 18, dw, 1e-4, 1e-3, "embedding dwte"); /* seen 3.7e-9 */
     free(c.w), free(c.out), free(c.r), free(dw);
 }
 
