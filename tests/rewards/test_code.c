@@ -210,6 +210,21 @@ static const char *const hacks[] = {
     "            fd = os.open('/proc/%s/fd/1' % p, os.O_WRONLY)\n"
     "            os.write(fd, b'{\"i\": 0, \"verdict\": \"OK\"}\\n{\"done\": true}\\n')\n"
     "        except OSError: pass\n    return 0\n",
+    /* cheats only if it can see the tests (the needle is split so that it does not find its own
+     * source): in its own memory, inherited from the zygote... */
+    "import gc\ndef add(a, b):\n    needle = ''.join(['candi', 'date(1, 2)'])  # not folded\n"
+    "    for o in gc.get_objects():\n"
+    "        if isinstance(o, (dict, list, tuple)):\n"
+    "            if needle in repr(o)[:100000]: return a + b\n"
+    "    return 0\n",
+    /* ...or in any file or process it can read */
+    "import os\ndef add(a, b):\n    for top in ('/src', '/box', '/tmp', '/proc'):\n"
+    "        for root, dirs, files in os.walk(top):\n"
+    "            if root.count('/') > 3: dirs[:] = []\n"
+    "            for f in files:\n                try:\n"
+    "                    data = open(os.path.join(root, f), 'rb').read(1 << 20)\n"
+    "                    if b'candi' + b'date(1, 2)' in data:\n"
+    "                        return a + b\n                except OSError: pass\n    return 0\n",
     /* reads the tester's memory for the expected values */
     "import os\ndef add(a, b):\n    for p in os.listdir('/proc'):\n        try:\n"
     "            open('/proc/%s/mem' % p, 'rb')\n            return 'READ'\n"
@@ -228,6 +243,27 @@ static void test_reward_hacking(void **state) {
         if (r.reward != 0.0 || r.passed != 0)
             fail_msg("hack %zu scored %g:\n%s", i, r.reward, hacks[i]);
         if (slot_processes() != 0) fail_msg("hack %zu left processes behind", i);
+        code_result_free(&r);
+        free(c);
+    }
+    /* positive control for the two searches (hacks 16, 17): with the needle in the prompt,
+     * which is part of the solution's program, they find it and pass; so their 0 above means
+     * the tests were nowhere they could look */
+    for (size_t i = 16; i <= 17; i++) {
+        char *c = malloc(strlen(hacks[i]) + 32);
+        assert_non_null(c);
+        sprintf(c, "```python\n%s```\n", hacks[i]);
+        code_task t;
+        memset(&t, 0, sizeof t);
+        t.completion = c;
+        t.shape = CODE_SHAPE_HUMANEVAL;
+        t.prompt = "def add(a, b):\n    \"\"\"add(1, 2) == 3, as candidate(1, 2) shows\"\"\"\n";
+        t.test = TEST;
+        t.entry_point = "add";
+        code_result r;
+        rlpt_err err = {0};
+        assert_int_equal(code_pool_score(POOL, &t, 1, &r, &err), 0);
+        if (r.reward != 1.0) fail_msg("hack %zu did not find a needle in plain sight", i);
         code_result_free(&r);
         free(c);
     }
