@@ -1,5 +1,6 @@
-/* rl/cmd_eval.c: `rlpt eval CONFIG.yaml [--set key=value]...`. The config is loaded and agreed
- * on every rank; evaluation itself (pass@k, maj@k) is issue #9 and answers "not built yet". */
+/* rl/cmd_eval.c: `rlpt eval CONFIG.yaml [--set key=value]...`: the config's evaluation alone
+ * (its pipeline replaced by [eval]): pass@1 and pass@k on data.eval (or the synthetic task's
+ * held-out set), written to RUN_DIR/eval.jsonl and printed. */
 #include "cli.h"
 #include "config.h"
 #include "rl.h"
@@ -7,17 +8,23 @@
 static const char usage[] =
     "usage: rlpt eval CONFIG.yaml [--set key=value]...\n"
     "\n"
-    "Evaluates the config's model on data.eval: pass@1, pass@k (unbiased estimator) and maj@k\n"
-    "with eval.samples samples per problem; writes JSONL and prints a table.\n";
+    "Evaluates the config's model on data.eval (or the synthetic task's held-out problems):\n"
+    "eval.samples samples per problem at eval.temperature (0 = greedy); pass@1 and, with\n"
+    "several samples, pass@k (unbiased estimator). Writes RUN_DIR/eval.jsonl and prints the\n"
+    "figures. Runs under mpirun: problem i is evaluated on rank i % ranks.\n";
 
 static int run(int argc, char **argv, rlpt_err *err) {
     rl_cli_config_args a;
     int rc = rl_cli_parse_config_args(argc, argv, 0, &a, err);
     if (rc) return rc;
+    if (a.n_sets == RL_CLI_MAX_SETS)
+        return rlpt_errf(err, RLPT_EUSAGE, "eval: too many --set options");
+    a.sets[a.n_sets++] = "pipeline=[eval]";
     rl_config cfg;
     if ((rc = rl_cli_load_config(&a, &cfg, err))) return rc;
+    rc = rl_train(&cfg, NULL, err);
     rl_config_free(&cfg);
-    return rl_cli_not_built(err, "eval", "evaluation, issue #9");
+    return rc;
 }
 
-const rl_cmd rl_cmd_eval = {"eval", "evaluate a model: pass@k, maj@k", usage, run};
+const rl_cmd rl_cmd_eval = {"eval", "evaluate a model: pass@1, pass@k", usage, run};

@@ -328,6 +328,13 @@ int rl_train(const rl_config *cfg, const char *resume_dir, rlpt_err *err) {
     t.t_start = rl_now();
     for (; !rc && t.stage < cfg->pipeline.n; t.stage++, t.stage_step = 0) {
         const char *stage = cfg->pipeline.v[t.stage];
+        /* each stage starts a fresh AdamW, as a separate SFT or GRPO run would (a resumed
+         * stage keeps the moments of its checkpoint) */
+        if (t.stage_step == 0) {
+            memset(t.opt.m, 0, t.opt.n * sizeof(float));
+            memset(t.opt.v, 0, t.opt.n * sizeof(float));
+            t.opt.t = 0;
+        }
         if (strcmp(stage, "sft") == 0) {
             rc = rl_sft_stage(&t, err);
         } else if (strcmp(stage, "grpo") == 0) {

@@ -39,8 +39,8 @@ for c in $("$RLPT" --help | awk '/^Commands:/{f=1;next} /^$/{f=0} f{print $1}');
 done
 # a stage that needs generation says so (after set-up, in a throw-away run directory)
 tmp=$(mktemp -d)
-out=$(cd "$RLPT_SOURCE_DIR" && "$RLPT" train configs/demo.yaml --set pipeline=[eval] --set run.dir="$tmp" 2>&1); st=$?
+out=$(cd "$RLPT_SOURCE_DIR" && "$RLPT" train configs/demo.yaml --set pipeline=[rejection] --set run.dir="$tmp" 2>&1); st=$?
 rm -rf "$tmp"
-if grep -q "not built yet" <<<"$out"; then check "train stage not built yet" 2 $st "$out" "stage 'eval' not built yet"; fi
+if grep -q "not built yet" <<<"$out"; then check "train stage not built yet" 2 $st "$out" "stage 'rejection' not built yet"; fi
 echo "$pass passed, $fail failed"
 [ "$fail" = 0 ]
