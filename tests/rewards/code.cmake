@@ -7,6 +7,8 @@ rlpt_add_test(test_sandbox SOURCES ${CMAKE_CURRENT_SOURCE_DIR}/test_sandbox.c
   LIBS rlpt_rewards rlpt_common TIMEOUT 120)
 rlpt_add_test(test_sandbox_attacks SOURCES ${CMAKE_CURRENT_SOURCE_DIR}/test_sandbox_attacks.c
   LIBS rlpt_rewards rlpt_common TIMEOUT 120)
+set_tests_properties(test_sandbox_attacks PROPERTIES
+  ENVIRONMENT "RLPT_TEST_SECRET=rlpt-secret-planted-in-the-supervisor-environment")
 rlpt_add_test(test_code SOURCES ${CMAKE_CURRENT_SOURCE_DIR}/test_code.c
   LIBS rlpt_rewards rlpt_common TIMEOUT 120)
 rlpt_add_test(test_code_datasets SOURCES ${CMAKE_CURRENT_SOURCE_DIR}/test_code_datasets.c

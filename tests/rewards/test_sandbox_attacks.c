@@ -91,7 +91,14 @@ static int setup(void **state) {
     S.l6 = listen_on(AF_INET6, &S.port6);
     if (S.l4 < 0) return -1;
     if (S.l6 < 0) S.port6 = S.port4; /* no IPv6 loopback on this machine */
-    snprintf(S.secret, sizeof S.secret, "rlpt-secret-%d-%ld", (int)getpid(), (long)random());
+    /* the secret sits in this process's environment (CTest puts it in the real one, which
+     * /proc/<pid>/environ shows; setenv alone would change only our memory) and in a hidden
+     * "expected output" file */
+    const char *env_secret = getenv("RLPT_TEST_SECRET");
+    if (env_secret && strlen(env_secret) >= 16 && strlen(env_secret) < sizeof S.secret)
+        snprintf(S.secret, sizeof S.secret, "%s", env_secret);
+    else
+        snprintf(S.secret, sizeof S.secret, "rlpt-secret-%d-%ld", (int)getpid(), (long)random());
     setenv("RLPT_TEST_SECRET", S.secret, 1);
     snprintf(S.hidden_dir, sizeof S.hidden_dir, "/tmp/rlpt-hidden-XXXXXX");
     if (!mkdtemp(S.hidden_dir)) return -1;
@@ -148,40 +155,57 @@ static int contains(const char *hay, size_t n, const char *needle) {
     return needle[0] && memmem(hay, n, needle, strlen(needle)) != NULL;
 }
 
-/* Every check of the host after one program; fails the test with the program's name. */
-static void check_host(const char *name, const sandbox_result *r, int is_binary) {
+/* Every check of the host after one program: 0 when the host is unchanged, else 1 with what
+ * changed in why. uid: the sandbox uid whose processes must all be gone. */
+static int host_changed(const sandbox_result *r, int is_binary, int uid, char *why, size_t cap) {
     for (size_t i = 0; i < sizeof canaries / sizeof canaries[0]; i++)
         if (access(canaries[i], F_OK) == 0) {
             unlink(canaries[i]);
-            fail_msg("%s: left %s on the host", name, canaries[i]);
+            snprintf(why, cap, "left %s on the host", canaries[i]);
+            return 1;
         }
-    int left = uid_processes(sandbox_uid(S.sb));
-    if (left)
-        fail_msg("%s: %d processes of uid %d outlived the run", name, left, sandbox_uid(S.sb));
+    int left = uid_processes(uid);
+    if (left) {
+        snprintf(why, cap, "%d processes of uid %d outlived the run", left, uid);
+        return 1;
+    }
     for (int k = 0; k < 2; k++) {
         int l = k ? S.l6 : S.l4;
         if (l < 0) continue;
         int c = accept(l, NULL, NULL);
         if (c >= 0) {
             close(c);
-            fail_msg("%s: connected to the host's loopback listener", name);
+            snprintf(why, cap, "connected to the host's loopback listener");
+            return 1;
         }
         assert_true(errno == EAGAIN || errno == EWOULDBLOCK);
     }
     const char *texts[2] = {r->out, r->err};
     size_t lens[2] = {r->out_len, r->err_len};
     for (int k = 0; k < 2; k++) {
+        const char *what = NULL;
         if (!(is_binary && k == 0) && contains(texts[k], lens[k], "ESCAPE"))
-            fail_msg("%s: claims an escape: %.300s", name, texts[k]);
-        if (contains(texts[k], lens[k], S.secret))
-            fail_msg("%s: the host secret is in its output", name);
-        if (contains(texts[k], lens[k], S.shadow_line))
-            fail_msg("%s: /etc/shadow is in its output", name);
+            what = "claims an escape";
+        else if (contains(texts[k], lens[k], S.secret))
+            what = "the host secret is in its output";
+        else if (contains(texts[k], lens[k], S.shadow_line))
+            what = "/etc/shadow is in its output";
+        if (what) {
+            snprintf(why, cap, "%s: %.200s", what, texts[k]);
+            return 1;
+        }
     }
     char *cp = read_small("/proc/sys/kernel/core_pattern");
-    if (cp && S.core_pattern && strcmp(cp, S.core_pattern) != 0)
-        fail_msg("%s: changed kernel.core_pattern to %s", name, cp);
+    int changed = cp && S.core_pattern && strcmp(cp, S.core_pattern) != 0;
+    if (changed) snprintf(why, cap, "changed kernel.core_pattern to %s", cp);
     free(cp);
+    return changed;
+}
+
+static void check_host(const char *name, const sandbox_result *r, int is_binary) {
+    char why[512];
+    if (host_changed(r, is_binary, sandbox_uid(S.sb), why, sizeof why))
+        fail_msg("%s: %s", name, why);
 }
 
 static int verdict_expected(const char *expect, sandbox_verdict v) {
@@ -318,12 +342,50 @@ static void test_attack_suite(void **state) {
     assert_true(n_py >= 10 && n_c >= 10);
 }
 
+/* The checks can fail: the same kind of programs WITHOUT isolation (mode none, as root) are
+ * caught by host_changed, one violation each. */
+static void test_checks_catch_escapes(void **state) {
+    (void)state;
+    sandbox *none = NULL;
+    rlpt_err err = {0};
+    assert_int_equal(sandbox_init(&none, SANDBOX_NONE, 0, 60000, &err), 0);
+    char port[16];
+    snprintf(port, sizeof port, "%d", S.port4);
+    const char *cases[][2] = {
+        {"open('/tmp/rlpt-canary', 'w').write('x')", "left /tmp/rlpt-canary"},
+        {"import socket, sys\nsocket.create_connection(('127.0.0.1', int(sys.stdin.read())))",
+         "loopback listener"},
+        {"import glob\nfor p in glob.glob('/tmp/rlpt-hidden-*/*'): print(open(p).read())",
+         "host secret"},
+        {"print('ESCAPE: pretend')", "claims an escape"},
+    };
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+        const char *argv[] = {"/usr/bin/python3", "-I", "-S", "-c", cases[i][0], NULL};
+        sandbox_exec ex;
+        memset(&ex, 0, sizeof ex);
+        ex.argv = argv;
+        ex.stdin_data = port;
+        ex.stdin_len = strlen(port);
+        suite_limits(&ex.limits);
+        sandbox_result r;
+        assert_int_equal(sandbox_run(none, &ex, &r, &err), 0);
+        char why[512] = "";
+        int changed = host_changed(&r, 0, sandbox_uid(S.sb), why, sizeof why);
+        print_message("  control %zu: %s\n", i, changed ? why : "NOT CAUGHT");
+        if (!changed || !strstr(why, cases[i][1]))
+            fail_msg("control %zu: expected '%s', got '%s'", i, cases[i][1], why);
+        sandbox_result_free(&r);
+    }
+    sandbox_free(none);
+}
+
 int main(void) {
     if (geteuid() != 0) {
         /* the suite needs the real sandbox; CI runs as root (test_sandbox checks refusal) */
         fprintf(stderr, "test_sandbox_attacks: needs root\n");
         return 1;
     }
-    const struct CMUnitTest tests[] = {cmocka_unit_test(test_attack_suite)};
+    const struct CMUnitTest tests[] = {cmocka_unit_test(test_checks_catch_escapes),
+                                       cmocka_unit_test(test_attack_suite)};
     return cmocka_run_group_tests(tests, setup, teardown);
 }
