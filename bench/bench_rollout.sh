@@ -5,15 +5,18 @@
 # token vs a STREAM triad measured in the same process); a rollout step at mpirun -np 1 and
 # -np 2 (one thread per rank). Prints figures and ratios; never fails on time. The machine's
 # load is printed first: on a shared machine every figure is a lower bound.
-# usage: bench/bench_rollout.sh BUILD_DIR [configs (tiny 100m)] [threads (2)]
+# PyTorch's OpenMP threads degrade badly when the cores are shared, so both thread counts are
+# measured: compare the 1-thread figures on a busy machine.
+# usage: bench/bench_rollout.sh BUILD_DIR [configs ("tiny 100m")] [thread counts ("1 2")]
 set -euo pipefail
 BUILD=${1:?usage: bench_rollout.sh BUILD_DIR [configs] [threads]}
 CONFIGS=${2:-tiny 100m}
-THREADS=${3:-2}
+THREAD_LIST=${3:-1 2}
 HERE=$(cd "$(dirname "$0")" && pwd)
 B="$BUILD/bench/bench_rollout"
 echo "load average: $(cut -d' ' -f1-3 /proc/loadavg) on $(nproc) cores"
 for c in $CONFIGS; do
+  for THREADS in $THREAD_LIST; do
     for bs in 1 32; do
         r=$(OPENBLAS_NUM_THREADS=$THREADS "$B" gen "$c" $bs 32 128 "$THREADS" | tee /dev/stderr | grep '^RESULT')
         t=$(/usr/bin/python3 "$HERE/bench_rollout_torch.py" "$c" $bs 32 128 "$THREADS" |
@@ -26,6 +29,7 @@ for c in $CONFIGS; do
             printf " (OpenBLAS core %s)\n", core
         }'
     done
+  done
 done
 for c in $CONFIGS; do
     n1=$(mpirun --oversubscribe -np 1 "$B" mpi "$c" 16 128 1 | tee /dev/stderr | grep '^RESULT')
