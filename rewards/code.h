@@ -18,6 +18,7 @@
 
 #include <cjson/cJSON.h>
 
+#include "rewards.h"
 #include "sandbox.h"
 
 typedef enum code_extract {
@@ -132,5 +133,9 @@ cJSON *code_result_to_json(const code_result *r);
 /* The whole `rlpt reward --fn code` step for one input object: *out is the output object
  * (caller cJSON_Delete's it). Negative RLPT_E* for a malformed input or a sandbox failure. */
 int reward_code_score_json(code_pool *pool, const cJSON *in, cJSON **out, rlpt_err *err);
+
+/* The code reward as a reward function (rewards.h; args and details in code_fn.c). Not yet in
+ * the registry's list of built-ins. */
+extern const reward_fn reward_fn_code;
 
 #endif

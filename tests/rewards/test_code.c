@@ -509,6 +509,50 @@ static void test_mode_none(void **state) {
     code_pool_free(pool);
 }
 
+/* the code reward as a reward_fn: args, fields_json, details */
+static void test_reward_fn(void **state) {
+    (void)state;
+    void *st = NULL;
+    rlpt_err err = {0};
+    const char *bad[][2] = {
+        {"{\"workers\": 0}", "workers"},
+        {"{\"sandbox\": \"docker\"}", "docker"},
+        {"{\"limits\": {\"cpu_s\": 9999}}", "limits.cpu_s"},
+        {"{\"limits\": {\"cpus\": 1}}", "unknown key limits.cpus"},
+        {"{\"colour\": 1}", "unknown key 'colour'"},
+        {"[1]", "args must be a JSON object"},
+    };
+    for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
+        assert_int_equal(reward_fn_code.init(&reward_fn_code, bad[i][0], &st, &err), RLPT_ECONFIG);
+        assert_null(st);
+        if (!strstr(err.msg, bad[i][1])) fail_msg("%s: message '%s'", bad[i][0], err.msg);
+    }
+    assert_int_equal(reward_fn_code.init(&reward_fn_code,
+                                         "{\"workers\": 2, \"uid_base\": 60110, \"scoring\": "
+                                         "\"all\", \"limits\": {\"cpu_s\": 1, \"mem_mb\": 256}}",
+                                         &st, &err),
+                     0);
+    const char *fields = "{\"test_list\": [\"assert inc(1) == 2\", \"assert inc(5) == 6\"]}";
+    const char *good = "```python\ndef inc(x):\n    return x + 1\n```";
+    const char *half = "```python\ndef inc(x):\n    return 2\n```";
+    reward_sample s[3] = {{good, strlen(good), -1, fields},
+                          {half, strlen(half), -1, fields},
+                          {"no code", 7, -1, fields}};
+    double rewards[3];
+    char *details[3] = {NULL, NULL, NULL};
+    assert_int_equal(reward_fn_code.score_batch(st, s, 3, rewards, details, &err), 0);
+    assert_true(rewards[0] == 1.0);
+    assert_true(rewards[1] == 0.0); /* scoring: all */
+    assert_true(rewards[2] == 0.0);
+    assert_non_null(strstr(details[1], "\"passed\":1,\"total\":2"));
+    assert_non_null(strstr(details[2], "no complete"));
+    for (int i = 0; i < 3; i++) free(details[i]);
+    reward_sample b = {good, strlen(good), -1, "{\"completion\": 1}"};
+    assert_int_equal(reward_fn_code.score_batch(st, &b, 1, rewards, NULL, &err), RLPT_EINVAL);
+    assert_non_null(strstr(err.msg, "sample 0"));
+    reward_fn_code.free(st);
+}
+
 int main(void) {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_extract),
@@ -521,6 +565,7 @@ int main(void) {
         cmocka_unit_test(test_json),
         cmocka_unit_test(test_parallel_batch),
         cmocka_unit_test(test_mode_none),
+        cmocka_unit_test(test_reward_fn),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
 }
