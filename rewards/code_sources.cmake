@@ -11,6 +11,7 @@ add_custom_command(
 list(APPEND REWARDS_CODE_SOURCES
   ${CMAKE_CURRENT_SOURCE_DIR}/sandbox.c
   ${CMAKE_CURRENT_SOURCE_DIR}/sandbox_policy.c
+  ${CMAKE_CURRENT_SOURCE_DIR}/sandbox_limits.c
   ${CMAKE_CURRENT_SOURCE_DIR}/code.c
   ${CMAKE_CURRENT_SOURCE_DIR}/code_run.c
   ${CMAKE_CURRENT_SOURCE_DIR}/code_fn.c
