@@ -6,13 +6,16 @@
  *   MBPP       each of test_list is one test (assert), after test_imports and test_setup_code;
  *   stdio      language python|c; inputs[i] on stdin, stdout compared with outputs[i] by the
  *              parent (whitespace-tolerant by default).
- * HumanEval and MBPP run in one sandbox per completion through the fork-server harness
- * (rewards/harness/harness.py): the tests run in a trusted process, the solution in a fresh
- * forked process per test, and only plain data crosses between them. stdio tests run one
- * sandboxed process each; C is compiled inside a sandbox first (gcc -O2 -std=gnu11 -lm).
- * Expected outputs never enter a box running model code, and nothing the code prints is read
- * as a score. Left out: languages other than Python 3 and C, special judges, float tolerance.
- * Reference: human-eval/execution.py, MBPP (Austin et al. 2021), ../shared/sandbox-findings.md. */
+ * Python runs in one sandbox per completion through the fork-server harness
+ * (rewards/harness/harness.py), a fresh forked process per test. HumanEval and MBPP: the test
+ * code (which holds the expected values) runs only in the harness's tester process, which the
+ * solution's processes cannot read (non-dumpable, hidden from their /proc, no ptrace), and only
+ * plain data crosses between them. stdio: the expected outputs never enter the box; the parent
+ * compares. C is compiled inside a sandbox (gcc -O2 -std=gnu11 -lm), then each test runs the
+ * binary in its own sandbox. Nothing the code prints is read as a score.
+ * Left out: languages other than Python 3 and C, special judges, float tolerance.
+ * Reference: human-eval/execution.py, MBPP (Austin et al. 2021), the sandbox findings of
+ * issue #7. */
 #ifndef REWARDS_CODE_H
 #define REWARDS_CODE_H
 

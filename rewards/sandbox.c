@@ -11,7 +11,8 @@
  * another thread could hold: no malloc, no stdio, raw clone instead of fork() (glibc's fork
  * runs atfork handlers). Every string the child needs is built before the clone.
  * Left out: cgroups, user namespaces (needs root instead). Reference: pid_namespaces(7),
- * mount_namespaces(7), pivot_root(2) ("pivot_root(".", ".")"), ../shared/sandbox-findings.md. */
+ * mount_namespaces(7), pivot_root(2) ("pivot_root(".", ".")"), the measured sandbox findings
+ * of issue #7. */
 #define _GNU_SOURCE
 #include "sandbox.h"
 

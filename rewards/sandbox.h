@@ -17,7 +17,7 @@
  * only: for trusted code, and the caller must show sandbox_mode_warning() to the user.
  *
  * Left out: cgroups (memory is bounded by mem_bytes x nproc), a syscall allow-list, Landlock.
- * Reference: ../shared/sandbox-findings.md (measured design), isolate(1) (per-box uid),
+ * Reference: the sandbox findings of issue #7 (measured design), isolate(1) (per-box uid),
  * pid_namespaces(7) (init exit kills the namespace), seccomp(2), pivot_root(2). */
 #ifndef REWARDS_SANDBOX_H
 #define REWARDS_SANDBOX_H

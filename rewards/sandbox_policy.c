@@ -7,7 +7,7 @@
  * namespaces (mount family, pivot_root, chroot, unshare, setns, clone with a CLONE_NEW* flag),
  * and every socket family but AF_UNIX. clone3 gets ENOSYS, which makes glibc fall back to clone,
  * whose flags a filter can read. Left out: an allow-list (not measured yet), Landlock.
- * Reference: seccomp(2), seccomp_rule_add(3), ../shared/sandbox-findings.md section 2. */
+ * Reference: seccomp(2), seccomp_rule_add(3), the sandbox findings of issue #7 (section 2). */
 #define _GNU_SOURCE
 #include "sandbox.h"
 
