@@ -225,6 +225,11 @@ static const char *const hacks[] = {
     "                    data = open(os.path.join(root, f), 'rb').read(1 << 20)\n"
     "                    if b'candi' + b'date(1, 2)' in data:\n"
     "                        return a + b\n                except OSError: pass\n    return 0\n",
+    /* cheats if it can see any process but itself (the tester and the zygote are
+     * non-dumpable, so hidepid hides them from it) */
+    "import os\ndef add(a, b):\n    me = str(os.getpid())\n"
+    "    others = [p for p in os.listdir('/proc') if p.isdigit() and p != me]\n"
+    "    return a + b if others else 0\n",
     /* reads the tester's memory for the expected values */
     "import os\ndef add(a, b):\n    for p in os.listdir('/proc'):\n        try:\n"
     "            open('/proc/%s/mem' % p, 'rb')\n            return 'READ'\n"
