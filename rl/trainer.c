@@ -144,8 +144,8 @@ static int load_datasets(rl_trainer *t, rlpt_err *err) {
 
 /* ---- checkpoints ----------------------------------------------------------------------------
  * checkpoints/step-N/: the Hugging Face files (config.json, model.safetensors, the tokenizer's
- * files), optimizer.bin (AdamW t, then m and v as raw little-endian fp32 in the parameter
- * layout) and trainer.json (stage, steps). Weights are written in fp32 whatever
+ * files), optimizer.safetensors (AdamW moments and step, policy_adamw_save) and trainer.json
+ * (stage, steps). Weights are written in fp32 whatever
  * model.dtype_save says for the final export, so that resuming is exact. */
 
 static int copy_file(const char *from, const char *to, rlpt_err *err) {
@@ -177,23 +177,8 @@ int rl_trainer_checkpoint(rl_trainer *t, rlpt_err *err) {
             }
         }
         if (!rc) {
-            snprintf(path, sizeof path, "%s/optimizer.bin", dir);
-            rlpt_atomic_file af;
-            rc = rlpt_atomic_open(&af, path, err);
-            if (!rc) {
-                int64_t step = t->opt.t;
-                uint64_t n = t->opt.n;
-                int ok = fwrite("RLPTADAM", 1, 8, af.f) == 8 && fwrite(&step, 8, 1, af.f) == 1 &&
-                         fwrite(&n, 8, 1, af.f) == 1 &&
-                         fwrite(t->opt.m, sizeof(float), t->opt.n, af.f) == t->opt.n &&
-                         fwrite(t->opt.v, sizeof(float), t->opt.n, af.f) == t->opt.n;
-                if (!ok) {
-                    rlpt_atomic_abort(&af);
-                    rc = rlpt_errf(err, RLPT_EIO, "%s: write failed", path);
-                } else {
-                    rc = rlpt_atomic_commit(&af, err);
-                }
-            }
+            snprintf(path, sizeof path, "%s/optimizer.safetensors", dir);
+            rc = policy_adamw_save(&t->opt, &t->model.layout, path, err);
         }
         if (!rc) {
             char json[256];
@@ -229,23 +214,8 @@ static int resume(rl_trainer *t, const char *run_dir, long step, rlpt_err *err) 
     t->stage_step = (long)ss->valuedouble;
     t->step = (long)s->valuedouble;
     cJSON_Delete(j);
-    snprintf(path, sizeof path, "%s/optimizer.bin", dir);
-    FILE *f = fopen(path, "rb");
-    if (!f) return rlpt_errf(err, RLPT_EIO, "%s: %s", path, strerror(errno));
-    char magic[8];
-    int64_t ostep;
-    uint64_t n;
-    int ok = fread(magic, 1, 8, f) == 8 && memcmp(magic, "RLPTADAM", 8) == 0 &&
-             fread(&ostep, 8, 1, f) == 1 && fread(&n, 8, 1, f) == 1 && n == t->opt.n &&
-             fread(t->opt.m, sizeof(float), n, f) == n &&
-             fread(t->opt.v, sizeof(float), n, f) == n && fgetc(f) == EOF;
-    fclose(f);
-    if (!ok)
-        return rlpt_errf(err, RLPT_EFORMAT,
-                         "%s: not an optimizer state of this model (%zu parameters)", path,
-                         t->opt.n);
-    t->opt.t = (long)ostep;
-    return 0;
+    snprintf(path, sizeof path, "%s/optimizer.safetensors", dir);
+    return policy_adamw_load(&t->opt, &t->model.layout, path, err);
 }
 
 /* ---- the run ---------------------------------------------------------------------------- */

@@ -48,7 +48,7 @@ for k in 1 2 3 4 5; do
         continue
     }
     if cmp -s "$ref/checkpoints/step-24/model.safetensors" "$dir/demo/checkpoints/step-24/model.safetensors" &&
-        cmp -s "$ref/checkpoints/step-24/optimizer.bin" "$dir/demo/checkpoints/step-24/optimizer.bin" &&
+        cmp -s "$ref/checkpoints/step-24/optimizer.safetensors" "$dir/demo/checkpoints/step-24/optimizer.safetensors" &&
         diff -q <(strip "$ref/metrics.jsonl") <(strip "$dir/demo/metrics.jsonl") >/dev/null; then
         echo "ok kill $k (at $target; latest: $latest): identical weights, moments, metrics"
         pass=$((pass + 1))
