@@ -32,6 +32,11 @@ int rlpt_write_file_atomic(const char *path, const void *data, size_t len, rlpt_
 /* fsyncs the directory that holds path (after a rename into it). */
 int rlpt_fsync_parent_dir(const char *path, rlpt_err *err);
 
+/* write(2) / read(2) of exactly n bytes, retrying short transfers and EINTR. 0 on success,
+ * -1 on an error or (read) end of file before n bytes. For pipes between processes. */
+int rlpt_write_all(int fd, const void *buf, size_t n);
+int rlpt_read_all(int fd, void *buf, size_t n);
+
 /* mkdir -p with mode 0755; existing directories are fine. */
 int rlpt_mkdir_p(const char *path, rlpt_err *err);
 

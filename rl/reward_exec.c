@@ -25,6 +25,7 @@
 #include "plugin.h"
 #include "rewards.h"
 #include "rl.h"
+#include "rlpt_io.h"
 
 typedef struct worker {
     pid_t pid;
@@ -52,30 +53,6 @@ static double now_s(void) {
     return (double)ts.tv_sec + 1e-9 * (double)ts.tv_nsec;
 }
 
-static int write_all(int fd, const void *buf, size_t n) {
-    const char *p = buf;
-    while (n) {
-        ssize_t w = write(fd, p, n);
-        if (w < 0 && errno == EINTR) continue;
-        if (w <= 0) return -1;
-        p += w;
-        n -= (size_t)w;
-    }
-    return 0;
-}
-
-static int read_all(int fd, void *buf, size_t n) {
-    char *p = buf;
-    while (n) {
-        ssize_t r = read(fd, p, n);
-        if (r < 0 && errno == EINTR) continue;
-        if (r <= 0) return -1;
-        p += r;
-        n -= (size_t)r;
-    }
-    return 0;
-}
-
 /* The worker's loop: never returns. */
 static void worker_main(const fn_slot *s, int req, int resp) {
     /* the parent's handlers (MPI's, a test framework's) must not run in a worker: a crash here
@@ -88,23 +65,25 @@ static void worker_main(const fn_slot *s, int req, int resp) {
     rlpt_err_clear(&err);
     int rc = s->fn->init(s->fn, s->cfg->args_json, &state, &err);
     uint32_t len = rc ? (uint32_t)strlen(err.msg) + 1 : 0;
-    if (write_all(resp, &len, 4) || (len && write_all(resp, err.msg, len)) || rc) _exit(3);
+    if (rlpt_write_all(resp, &len, 4) || (len && rlpt_write_all(resp, err.msg, len)) || rc)
+        _exit(3);
     for (;;) {
         uint32_t clen, flen;
         int32_t tokens;
-        if (read_all(req, &clen, 4)) _exit(0);
+        if (rlpt_read_all(req, &clen, 4)) _exit(0);
         char *c = malloc((size_t)clen + 1);
-        if (!c || read_all(req, c, clen) || read_all(req, &tokens, 4) || read_all(req, &flen, 4))
+        if (!c || rlpt_read_all(req, c, clen) || rlpt_read_all(req, &tokens, 4) ||
+            rlpt_read_all(req, &flen, 4))
             _exit(4);
         char *f = malloc((size_t)flen + 1);
-        if (!f || read_all(req, f, flen)) _exit(4);
+        if (!f || rlpt_read_all(req, f, flen)) _exit(4);
         c[clen] = f[flen] = '\0';
         reward_sample smp = {c, clen, tokens, f};
         double r;
         if (s->fn->score_batch(state, &smp, 1, &r, NULL, &err) != 0) r = bad;
         free(c);
         free(f);
-        if (write_all(resp, &r, sizeof r)) _exit(0);
+        if (rlpt_write_all(resp, &r, sizeof r)) _exit(0);
     }
 }
 
@@ -149,13 +128,13 @@ static int worker_start(fn_slot *s, rlpt_err *err) {
     while (k < 0 && errno == EINTR);
     uint32_t len = 0;
     char msg[RLPT_ERR_MSG_MAX] = "";
-    if (k <= 0 || read_all(s->w.resp, &len, 4) != 0) {
+    if (k <= 0 || rlpt_read_all(s->w.resp, &len, 4) != 0) {
         worker_stop(&s->w);
         return rlpt_errf(err, RLPT_EPLUGIN, "reward %s: its worker did not start (%s)", s->fn->name,
                          k == 0 ? "init took longer than timeout_s" : "it died");
     }
     if (len) {
-        if (len > sizeof msg || read_all(s->w.resp, msg, len) != 0) len = 1, msg[0] = '\0';
+        if (len > sizeof msg || rlpt_read_all(s->w.resp, msg, len) != 0) len = 1, msg[0] = '\0';
         msg[sizeof msg - 1] = '\0';
         worker_stop(&s->w);
         return rlpt_errf(err, RLPT_EPLUGIN, "reward %s (in its worker): %s", s->fn->name, msg);
@@ -170,9 +149,9 @@ static int worker_score(fn_slot *s, const reward_sample *smp, double *r, rlpt_er
     if (s->w.pid <= 0 && (rc = worker_start(s, err))) return rc;
     uint32_t clen = (uint32_t)smp->completion_len, flen = (uint32_t)strlen(smp->fields_json);
     int32_t tokens = smp->completion_tokens;
-    if (write_all(s->w.req, &clen, 4) || write_all(s->w.req, smp->completion, clen) ||
-        write_all(s->w.req, &tokens, 4) || write_all(s->w.req, &flen, 4) ||
-        write_all(s->w.req, smp->fields_json, flen)) {
+    if (rlpt_write_all(s->w.req, &clen, 4) || rlpt_write_all(s->w.req, smp->completion, clen) ||
+        rlpt_write_all(s->w.req, &tokens, 4) || rlpt_write_all(s->w.req, &flen, 4) ||
+        rlpt_write_all(s->w.req, smp->fields_json, flen)) {
         worker_stop(&s->w); /* it died (e.g. init failed): contained */
         return 1;
     }
@@ -185,7 +164,7 @@ static int worker_score(fn_slot *s, const reward_sample *smp, double *r, rlpt_er
         int k = poll(&p, 1, ms);
         if (k < 0 && errno == EINTR) continue;
         if (k > 0) {
-            if (read_all(s->w.resp, r, sizeof *r) != 0) break; /* crashed */
+            if (rlpt_read_all(s->w.resp, r, sizeof *r) != 0) break; /* crashed */
             if (isnan(*r))
                 return rlpt_errf(err, RLPT_EINVAL, "reward %s: could not score a sample",
                                  s->fn->name);
