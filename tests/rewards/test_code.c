@@ -45,7 +45,7 @@ static int setup(void **state) {
     code_config_default(&cfg);
     cfg.uid_base = 60100;
     cfg.test.cpu_s = 1; /* TLE at 1 s of CPU comes well before the wall on a busy machine */
-    cfg.test.wall_s = 5;
+    cfg.test.wall_s = 8;
     rlpt_err err = {0};
     if (code_pool_init(&POOL, &cfg, &err) != 0) {
         fprintf(stderr, "code_pool_init: %s\n", err.msg);
