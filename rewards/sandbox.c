@@ -289,8 +289,22 @@ static int build_root(const run_ctx *c) {
     return 0;
 }
 
+/* Default dispositions and an empty mask: the caller's (SIGCHLD ignored, signals blocked by
+ * its threads) would survive into init and through exec into the payload. */
+static void reset_signals(void) {
+    struct sigaction dfl;
+    memset(&dfl, 0, sizeof dfl);
+    dfl.sa_handler = SIG_DFL;
+    for (int sig = 1; sig < 65; sig++)
+        if (sig != SIGKILL && sig != SIGSTOP) sigaction(sig, &dfl, NULL);
+    sigset_t none;
+    sigemptyset(&none);
+    sigprocmask(SIG_SETMASK, &none, NULL);
+}
+
 /* pid 1 of the new namespaces. Never returns. */
 static void box_init(const run_ctx *c) {
+    reset_signals();
     if (fds_to_0123(c) != 0) {
         send_msg(c->st_w, MSG_SETUP, STEP_FDS, errno, 0, 0);
         _exit(1);
@@ -326,6 +340,7 @@ static void box_init(const run_ctx *c) {
 
 /* SANDBOX_NONE: the forked child. Never returns. */
 static void none_child(const run_ctx *c) {
+    reset_signals();
     if (fds_to_0123(c) != 0) _exit(127);
     payload(c);
 }
@@ -579,8 +594,13 @@ int sandbox_run(sandbox *sb, const sandbox_exec *ex, sandbox_result *res, rlpt_e
 reap:;
     int st = 0;
     struct rusage ru;
-    while (wait4((pid_t)pid, &st, __WALL, &ru) < 0 && errno == EINTR) {
+    memset(&ru, 0, sizeof ru);
+    pid_t w;
+    while ((w = wait4((pid_t)pid, &st, __WALL, &ru)) < 0 && errno == EINTR) {
     }
+    /* ECHILD: something else in this process reaped it (a waitpid(-1) or SIGCHLD set to
+     * SIG_IGN). Namespaces mode does not need it (init reports on the pipe); mode none does. */
+    int reaped = w == (pid_t)pid;
     pid = -1;
     res->wall_s = now_s() - t0;
     if (rc) goto out;
@@ -606,6 +626,12 @@ reap:;
             status = m[i].status;
             cpu_usec = m[i].cpu_usec;
         }
+    }
+    if (!ns && !reaped && !rc) {
+        rc = rlpt_errf(err, RLPT_ESANDBOX,
+                       "sandbox: the program's exit status was lost: another part of this "
+                       "process reaps children (waitpid(-1) or SIGCHLD ignored)");
+        goto out;
     }
     if (!ns) {
         have_status = 1;

@@ -237,6 +237,38 @@ static void test_mode_none(void **state) {
     sandbox_free(sb);
 }
 
+/* A process that ignores SIGCHLD (children reaped by the kernel): namespaces mode still gets
+ * the status from init's report; mode none says it lost it instead of guessing. Neither that
+ * nor a blocked signal of the caller reaches the program. */
+static void test_sigchld_ignored(void **state) {
+    (void)state;
+    struct sigaction old, ign;
+    memset(&ign, 0, sizeof ign);
+    ign.sa_handler = SIG_IGN;
+    assert_int_equal(sigaction(SIGCHLD, &ign, &old), 0);
+    sandbox_result r;
+    run_sh(SB, "exit 5", NULL, 2, 5, &r);
+    assert_int_equal(r.verdict, SANDBOX_RE);
+    assert_int_equal(r.exit_code, 5);
+    sandbox_result_free(&r);
+    sandbox *none = NULL;
+    rlpt_err err = {0};
+    int rc = sandbox_init(&none, SANDBOX_NONE, 0, 60000, &err);
+    sigaction(SIGCHLD, &old, NULL);
+    assert_int_equal(rc, RLPT_ESANDBOX);
+    assert_non_null(strstr(err.msg, "exit status was lost"));
+    /* a caller that blocks SIGXCPU does not pass the block on: the soft limit still signals */
+    sigset_t block, prev;
+    sigemptyset(&block);
+    sigaddset(&block, SIGXCPU);
+    assert_int_equal(sigprocmask(SIG_BLOCK, &block, &prev), 0);
+    run_sh(SB, "while :; do :; done", NULL, 1, 10, &r);
+    sigprocmask(SIG_SETMASK, &prev, NULL);
+    assert_int_equal(r.verdict, SANDBOX_TLE);
+    assert_int_equal(r.signal, SIGXCPU);
+    sandbox_result_free(&r);
+}
+
 int main(void) {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_verdicts),
@@ -245,6 +277,7 @@ int main(void) {
         cmocka_unit_test(test_limits_bounds),
         cmocka_unit_test(test_refuses_without_root),
         cmocka_unit_test(test_mode_none),
+        cmocka_unit_test(test_sigchld_ignored),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
 }
