@@ -190,7 +190,11 @@ static void payload(const run_ctx *c) {
          * exists, and after a raw clone the other threads of the caller are not here to
          * answer (a futex wait forever) */
         long u = sb->uid;
-        if (syscall(SYS_setgroups, 0, NULL) != 0 || syscall(SYS_setresgid, u, u, u) != 0 ||
+        /* no securebit (KEEP_CAPS, NO_SETUID_FIXUP) or ambient capability of the caller may
+         * keep a capability across the uid switch */
+        if (prctl(PR_SET_SECUREBITS, 0, 0, 0, 0) != 0 ||
+            prctl(PR_CAP_AMBIENT, PR_CAP_AMBIENT_CLEAR_ALL, 0, 0, 0) != 0 ||
+            syscall(SYS_setgroups, 0, NULL) != 0 || syscall(SYS_setresgid, u, u, u) != 0 ||
             syscall(SYS_setresuid, u, u, u) != 0)
             goto fail;
         step = STEP_SECCOMP;
@@ -305,6 +309,7 @@ static void reset_signals(void) {
 /* pid 1 of the new namespaces. Never returns. */
 static void box_init(const run_ctx *c) {
     reset_signals();
+    umask(022); /* the caller's umask (077, say) would make /src unreadable to the payload */
     if (fds_to_0123(c) != 0) {
         send_msg(c->st_w, MSG_SETUP, STEP_FDS, errno, 0, 0);
         _exit(1);
@@ -341,6 +346,7 @@ static void box_init(const run_ctx *c) {
 /* SANDBOX_NONE: the forked child. Never returns. */
 static void none_child(const run_ctx *c) {
     reset_signals();
+    umask(022);
     if (fds_to_0123(c) != 0) _exit(127);
     payload(c);
 }

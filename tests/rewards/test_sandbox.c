@@ -10,6 +10,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
 #include <cmocka.h>
@@ -115,6 +116,14 @@ static void test_stdin_files_env(void **state) {
     assert_non_null(strstr(r.out, "\n/box\n"));
     assert_non_null(strstr(r.out, "\n60003\n")); /* uid_base 60000 + slot 3 */
     assert_null(strstr(r.out, "RLPT_"));         /* nothing of this process's environment */
+    sandbox_result_free(&r);
+
+    /* the caller's umask does not make /src unreadable */
+    mode_t um = umask(077);
+    assert_int_equal(sandbox_run(SB, &ex, &r, &err), 0);
+    umask(um);
+    assert_int_equal(r.verdict, SANDBOX_OK);
+    assert_non_null(strstr(r.out, "from stdin\nDATA\n"));
     sandbox_result_free(&r);
 
     /* a big stdin is fed while the program runs (more than a pipe buffer) */
