@@ -309,6 +309,8 @@ static void reset_signals(void) {
 /* pid 1 of the new namespaces. Never returns. */
 static void box_init(const run_ctx *c) {
     reset_signals();
+    /* if the supervisor dies (rlpt crashes, is killed), so does init, and with it the box */
+    prctl(PR_SET_PDEATHSIG, SIGKILL, 0, 0, 0);
     umask(022); /* the caller's umask (077, say) would make /src unreadable to the payload */
     if (fds_to_0123(c) != 0) {
         send_msg(c->st_w, MSG_SETUP, STEP_FDS, errno, 0, 0);
@@ -346,6 +348,7 @@ static void box_init(const run_ctx *c) {
 /* SANDBOX_NONE: the forked child. Never returns. */
 static void none_child(const run_ctx *c) {
     reset_signals();
+    prctl(PR_SET_PDEATHSIG, SIGKILL, 0, 0, 0);
     umask(022);
     if (fds_to_0123(c) != 0) _exit(127);
     payload(c);

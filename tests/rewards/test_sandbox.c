@@ -3,6 +3,7 @@
  * to nobody), and mode none (runs, and has a warning). The attacks are in
  * test_sandbox_attacks.c. */
 #define _GNU_SOURCE
+#include <dirent.h>
 #include <signal.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -278,6 +279,48 @@ static void test_sigchld_ignored(void **state) {
     sandbox_result_free(&r);
 }
 
+/* Processes of uid still alive. */
+static int uid_processes(int uid) {
+    DIR *d = opendir("/proc");
+    int n = 0;
+    struct dirent *e;
+    while (d && (e = readdir(d))) {
+        char path[300], buf[4096];
+        snprintf(path, sizeof path, "/proc/%s/status", e->d_name);
+        FILE *f = e->d_name[0] >= '0' && e->d_name[0] <= '9' ? fopen(path, "r") : NULL;
+        if (!f) continue;
+        size_t len = fread(buf, 1, sizeof buf - 1, f);
+        fclose(f);
+        buf[len] = '\0';
+        char *u = strstr(buf, "\nUid:");
+        int r = -1;
+        if (u && sscanf(u + 5, "%d", &r) == 1 && r == uid) n++;
+    }
+    if (d) closedir(d);
+    return n;
+}
+
+/* A supervisor killed mid-run (rlpt crashing) takes its box with it. */
+static void test_supervisor_dies(void **state) {
+    (void)state;
+    pid_t pid = fork();
+    assert_true(pid >= 0);
+    if (pid == 0) {
+        sandbox *sb = NULL;
+        rlpt_err err = {0};
+        if (sandbox_init(&sb, SANDBOX_NAMESPACES, 9, 60000, &err) != 0) _exit(2);
+        sandbox_result r;
+        run_sh(sb, "sleep 100 & sleep 100", NULL, 2, 100, &r);
+        _exit(1);
+    }
+    for (int i = 0; i < 100 && uid_processes(60009) < 2; i++) usleep(20000);
+    assert_true(uid_processes(60009) >= 2); /* seen: both sleeps up after ~50 ms */
+    kill(pid, SIGKILL);
+    waitpid(pid, NULL, 0);
+    for (int i = 0; i < 100 && uid_processes(60009) > 0; i++) usleep(20000);
+    assert_int_equal(uid_processes(60009), 0);
+}
+
 int main(void) {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_verdicts),
@@ -287,6 +330,7 @@ int main(void) {
         cmocka_unit_test(test_refuses_without_root),
         cmocka_unit_test(test_mode_none),
         cmocka_unit_test(test_sigchld_ignored),
+        cmocka_unit_test(test_supervisor_dies),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
 }
