@@ -48,7 +48,10 @@ typedef enum code_lang { CODE_LANG_PYTHON = 0, CODE_LANG_C } code_lang;
 typedef struct code_config {
     sandbox_mode mode; /* sandbox: namespaces | none */
     int workers;       /* parallel sandbox slots [1, 256]; default 2 */
-    int uid_base;      /* slot uids are uid_base .. uid_base + workers - 1; default 60000 */
+    int uid_base;      /* slot uids are uid_base .. uid_base + workers - 1; default 60000.
+                        * Pools running at once (MPI ranks on one node) need disjoint ranges,
+                        * e.g. uid_base + local_rank * workers: a slot's uid is its process
+                        * budget (RLIMIT_NPROC counts every process of the uid) */
     code_extract extract;
     code_scoring scoring;
     code_compare compare;
