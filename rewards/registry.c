@@ -5,6 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "code.h"
 #include "rewards.h"
 
 #define REGISTRY_MAX 64
@@ -19,7 +20,8 @@ int reward_registry_init(reward_registry **out, rlpt_err *err) {
     reward_registry *r = calloc(1, sizeof *r);
     if (!r) return rlpt_errf(err, RLPT_ENOMEM, "reward registry: out of memory");
     const reward_fn *builtin[] = {&reward_fn_math,   &reward_fn_gsm8k,      &reward_fn_format,
-                                  &reward_fn_length, &reward_fn_repetition, &reward_fn_language};
+                                  &reward_fn_length, &reward_fn_repetition, &reward_fn_language,
+                                  &reward_fn_code};
     for (size_t i = 0; i < sizeof builtin / sizeof builtin[0]; i++) r->fns[r->n++] = builtin[i];
     *out = r;
     return 0;

@@ -1,7 +1,7 @@
 /* rl/cmd_reward.c: `rlpt reward --fn NAME [--set key=value]...`, a filter that scores one
  * completion per JSON line with one reward function and prints the reward with the function's
  * details (what was extracted, how, and why it matched or not).
- * The code reward arrives with issue #7: until then --fn code answers "not built yet". */
+ * --fn code runs the completion's code against the sample's tests in the sandbox. */
 #define _POSIX_C_SOURCE 200809L
 #include <cjson/cJSON.h>
 #include <stdio.h>
@@ -30,7 +30,10 @@ static const char usage[] =
     "              penalty_factor\n"
     "  repetition  -penalty x share of repeated word n-grams; n, penalty\n"
     "  language    share of the reasoning's letters in a script; script, think_tag, reward\n"
-    "  code        (issue #7, not built yet)\n"
+    "  code        runs the completion's last fenced code block against the sample's tests\n"
+    "              in the sandbox: HumanEval (prompt, test, entry_point), MBPP (test_list,\n"
+    "              test_setup_code, test_imports) or stdin/stdout (language, inputs,\n"
+    "              outputs); see rlpt check-config --doc, sandbox.* for the limits\n"
     "\n"
     "  --plugin PATH.so  load a reward plugin (include/rlpt/reward.h); --fn then names it\n";
 
@@ -93,7 +96,9 @@ static int score_line(const reward_fn *fn, void *state, char *line, long lineno,
         cJSON *kv = d->child;
         while (kv) {
             cJSON *next = kv->next;
-            cJSON_AddItemToObject(out, kv->string, cJSON_DetachItemViaPointer(d, kv));
+            /* the function's own "reward", if its details repeat it, is the one printed first */
+            if (strcmp(kv->string, "reward") != 0)
+                cJSON_AddItemToObject(out, kv->string, cJSON_DetachItemViaPointer(d, kv));
             kv = next;
         }
         cJSON_Delete(d);
@@ -131,8 +136,6 @@ static int run(int argc, char **argv, rlpt_err *err) {
     }
     if (rc == 0 && !name)
         rc = rlpt_errf(err, RLPT_EUSAGE, "reward: --fn NAME is required (see rlpt reward --help)");
-    if (rc == 0 && strcmp(name, "code") == 0)
-        rc = rl_cli_not_built(err, "reward --fn code", "the code reward and its sandbox, issue #7");
     reward_registry *reg = NULL;
     reward_plugin *plugin = NULL;
     if (rc == 0) rc = reward_registry_init(&reg, err);

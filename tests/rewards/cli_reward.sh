@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # tests/rewards/cli_reward.sh: `rlpt reward` end to end: each text function on JSON lines,
 # the details it prints, --set arguments, and the errors (exit status + message) for a bad
-# line, a missing field, an unknown function or argument, and --fn code before issue #7.
+# line, a missing field, an unknown function or argument; --fn code on a stdin/stdout task.
 set -u
 fail=0
 check() { # name, expected, got
@@ -51,12 +51,12 @@ check "missing answer status" 1 "$st"
 grep -q 'stdin line 1: reward .math.: sample 0 has no "answer" field' <<<"$err" || { echo "FAIL missing answer message: $err"; fail=1; }
 err=$(printf '%s\n' '{"completion":"x"}' | R --fn length 2>&1 >/dev/null); st=$?
 check "length without tokens" 1 "$st"
-err=$(R --fn code </dev/null 2>&1); st=$?
-check "code not built status" 2 "$st"
-grep -q "not built yet" <<<"$err" || { echo "FAIL code message: $err"; fail=1; }
+out=$(printf '%s\n' '{"completion":"```python\nprint(int(input())*2)\n```","language":"python","inputs":["21\n"],"outputs":["42\n"]}' | R --fn code 2>&1); st=$?
+check "code status" 0 "$st"
+grep -q '^{"reward":1,"passed":1,"total":1,' <<<"$out" || { echo "FAIL code output: $out"; fail=1; }
 err=$(R --fn nope </dev/null 2>&1); st=$?
 check "unknown fn status" 2 "$st"
-grep -q "unknown function 'nope' (built: math, gsm8k, format, length, repetition, language)" <<<"$err" || { echo "FAIL unknown fn message: $err"; fail=1; }
+grep -q "unknown function 'nope' (built: math, gsm8k, format, length, repetition, language, code)" <<<"$err" || { echo "FAIL unknown fn message: $err"; fail=1; }
 err=$(R --fn math --set corect=1 </dev/null 2>&1); st=$?
 check "bad argument status" 3 "$st"
 grep -q "unknown argument 'corect'" <<<"$err" || { echo "FAIL bad argument message: $err"; fail=1; }

@@ -219,9 +219,9 @@ static void test_combination(void **state) {
     rlpt_err err;
     rlpt_err_clear(&err);
     assert_int_equal(reward_registry_init(&reg, &err), 0);
-    assert_int_equal(reward_registry_count(reg), 6);
+    assert_int_equal(reward_registry_count(reg), 7);
     assert_non_null(reward_registry_find(reg, "language"));
-    assert_null(reward_registry_find(reg, "code")); /* issue #7 registers it */
+    assert_non_null(reward_registry_find(reg, "code"));
     assert_int_equal(reward_registry_add(reg, &reward_fn_math, &err), RLPT_EINVAL); /* duplicate */
     reward_combo_item items[] = {{"math", 1.0, NULL},
                                  {"format", 0.5, "{\"strict\": false}"},
@@ -256,7 +256,7 @@ static void test_combination(void **state) {
     static const reward_fn constant = {"constant",  "ctx value", const_init,
                                        const_score, const_free,  &seven};
     assert_int_equal(reward_registry_add(reg, &constant, &err), 0);
-    assert_int_equal(reward_registry_count(reg), 7);
+    assert_int_equal(reward_registry_count(reg), 8);
     reward_combo_item mix[] = {{"constant", 0.5, NULL}, {"math", 1.0, NULL}};
     assert_int_equal(reward_combo_init(&c, reg, mix, 2, &err), 0);
     assert_int_equal(reward_combo_score(c, s, 2, total, per, &err), 0);
