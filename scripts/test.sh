@@ -15,6 +15,7 @@ export CTEST_OUTPUT_ON_FAILURE=1
 # suppress Open MPI's own never-freed allocations from tests/CMakeLists.txt.)
 export ASAN_OPTIONS=detect_leaks=1:strict_string_checks=1
 export UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1
+export LSAN_OPTIONS=suppressions=$RLPT_ROOT/tests/lsan.supp:print_suppressions=0
 
 run_suite() { # build dir, ctest label to exclude (or ""), cmake args...
     local dir=$1 exclude=$2
