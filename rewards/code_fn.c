@@ -8,6 +8,7 @@
  *   limits    per test:  {cpu_s, wall_s, mem_mb, nproc, fsize_mb, nofile, box_mb, stdout_kb,
  *                         stderr_kb}  (bounds: sandbox_limits_check)
  *   compile   compiling one C program: the same keys
+ *   (the flat form "limits.cpu_s": 2, as `--set limits.cpu_s=2` gives, is accepted too)
  * The samples' fields_json carry the test shape (code_task_from_json). details[i] is the
  * DESIGN.md output object; with sandbox "none" every one of them carries a "warning".
  * Left out: registering it (reward_registry_init lists the built-ins; rewards.h is not ours). */
@@ -113,6 +114,19 @@ static int parse_args(const char *args_json, code_config *cfg, rlpt_err *err) {
             rc = parse_limits(v, "limits", &cfg->test, err);
         } else if (strcmp(k, "compile") == 0) {
             rc = parse_limits(v, "compile", &cfg->compile, err);
+        } else if (strncmp(k, "limits.", 7) == 0 || strncmp(k, "compile.", 8) == 0) {
+            /* the flat form of `--set limits.cpu_s=2` */
+            int lim = k[0] == 'l';
+            cJSON *one = cJSON_CreateObject();
+            cJSON *val = cJSON_Duplicate(v, 1);
+            if (!one || !val || !cJSON_AddItemToObject(one, k + (lim ? 7 : 8), val)) {
+                cJSON_Delete(val);
+                rc = rlpt_errf(err, RLPT_ENOMEM, "code reward: out of memory");
+            } else {
+                rc = parse_limits(one, lim ? "limits" : "compile", lim ? &cfg->test : &cfg->compile,
+                                  err);
+            }
+            cJSON_Delete(one);
         } else {
             rc = rlpt_errf(err, RLPT_ECONFIG,
                            "code reward: unknown key '%s' (known: sandbox, workers, uid_base, "

@@ -525,6 +525,8 @@ static void test_reward_fn(void **state) {
         {"{\"limits\": {\"cpu_s\": 9999}}", "limits.cpu_s"},
         {"{\"limits\": {\"cpus\": 1}}", "unknown key limits.cpus"},
         {"{\"colour\": 1}", "unknown key 'colour'"},
+        {"{\"compile.mem_mb\": 1}", "compile.mem_mb"},
+        {"{\"limits.cpus\": 1}", "unknown key limits.cpus"},
         {"[1]", "args must be a JSON object"},
     };
     for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
@@ -532,11 +534,12 @@ static void test_reward_fn(void **state) {
         assert_null(st);
         if (!strstr(err.msg, bad[i][1])) fail_msg("%s: message '%s'", bad[i][0], err.msg);
     }
-    assert_int_equal(reward_fn_code.init(&reward_fn_code,
-                                         "{\"workers\": 2, \"uid_base\": 60110, \"scoring\": "
-                                         "\"all\", \"limits\": {\"cpu_s\": 1, \"mem_mb\": 256}}",
-                                         &st, &err),
-                     0);
+    assert_int_equal(
+        reward_fn_code.init(&reward_fn_code,
+                            "{\"workers\": 2, \"uid_base\": 60110, \"scoring\": "
+                            "\"all\", \"limits\": {\"cpu_s\": 1}, \"limits.mem_mb\": 256}",
+                            &st, &err),
+        0);
     const char *fields = "{\"test_list\": [\"assert inc(1) == 2\", \"assert inc(5) == 6\"]}";
     const char *good = "```python\ndef inc(x):\n    return x + 1\n```";
     const char *half = "```python\ndef inc(x):\n    return 2\n```";
