@@ -92,7 +92,7 @@ int reward_plugin_load(reward_plugin **out, const char *path, rlpt_err *err) {
     dlerror();
     void *sym = dlsym(p->handle, RLPT_REWARD_ENTRY_NAME);
     const char *why = dlerror();
-    int rc = 0;
+    int rc;
     if (why || !sym) {
         rc = rlpt_errf(err, RLPT_EPLUGIN,
                        "plugin %s: no entry symbol '%s' (%s); a plugin defines "

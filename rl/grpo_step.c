@@ -160,7 +160,7 @@ int rl_evaluate(rl_trainer *t, const char *stage, double *accuracy, rlpt_err *er
     d.example = calloc((size_t)P, sizeof *d.example);
     if (!d.example) return rlpt_errf(err, RLPT_ENOMEM, "eval: out of memory");
     for (int i = 0; i < P; i++) d.example[i] = i;
-    double t_roll, t_rew;
+    double t_roll = 0, t_rew = 0;
     rc = rollout_and_score(t, t->eval_engine, &t->eval, P, K, &d, 0, &t_roll, &t_rew, err);
     /* pass@1 = mean correctness; pass@K unbiased (Chen et al. 2021) with n = K samples:
      * 1 when any sample is right */

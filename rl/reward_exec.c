@@ -127,13 +127,13 @@ static int worker_start(fn_slot *s, rlpt_err *err) {
     do k = poll(&p, 1, (int)(s->cfg->timeout_s * 1000.0) + 1);
     while (k < 0 && errno == EINTR);
     uint32_t len = 0;
-    char msg[RLPT_ERR_MSG_MAX] = "";
     if (k <= 0 || rlpt_read_all(s->w.resp, &len, 4) != 0) {
         worker_stop(&s->w);
         return rlpt_errf(err, RLPT_EPLUGIN, "reward %s: its worker did not start (%s)", s->fn->name,
                          k == 0 ? "init took longer than timeout_s" : "it died");
     }
     if (len) {
+        char msg[RLPT_ERR_MSG_MAX] = "";
         if (len > sizeof msg || rlpt_read_all(s->w.resp, msg, len) != 0) len = 1, msg[0] = '\0';
         msg[sizeof msg - 1] = '\0';
         worker_stop(&s->w);
@@ -255,7 +255,7 @@ int rl_rewards_score(rl_rewards *r, const reward_sample *samples, int n, double 
         fn_slot *s = &r->fns[i];
         if (timeouts) timeouts[i] = 0;
         for (int j = 0; j < n; j++) {
-            double v;
+            double v = 0.0;
             int late = 0, rc;
             if (s->cfg->isolate) {
                 rc = worker_score(s, &samples[j], &v, err);

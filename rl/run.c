@@ -102,10 +102,10 @@ int rl_run_open(rl_run *run, const rl_config *cfg, int resume, long resume_step,
 }
 
 void rl_run_close(rl_run *run) {
-    void **files[3] = {&run->metrics, &run->evals, &run->samples};
+    void **logs[3] = {&run->metrics, &run->evals, &run->samples};
     for (int i = 0; i < 3; i++) {
-        if (*files[i]) fclose(*files[i]);
-        *files[i] = NULL;
+        if (*logs[i]) fclose(*logs[i]);
+        *logs[i] = NULL;
     }
 }
 
