@@ -124,7 +124,7 @@ typedef struct rl_config {
         double temperature;
     } eval;
     struct {
-        int samples;
+        int prompts, samples;
         double min_reward;
         int max_per_prompt;
         char *out;

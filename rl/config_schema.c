@@ -220,13 +220,17 @@ static const cfg_row rows[] = {
     FLT("eval.temperature", eval.temperature, 0, 10, 0, "0",
         "Evaluation sampling temperature; 0 = greedy."),
     /* rejection sampling */
+    INT("rejection.prompts", rejection.prompts, 1, 10000000, "256",
+        "Training prompts sampled (the seeded order of the training set)."),
     INT("rejection.samples", rejection.samples, 1, 1024, "4", "Samples per prompt."),
     FLT("rejection.min_reward", rejection.min_reward, -1e6, 1e6, 0, "1.0",
-        "Keep completions whose total reward is at least this."),
+        "Keep completions whose total (weighted) reward is at least this; with the demo's "
+        "rewards, 1.1 asks for a right answer and the format."),
     INT("rejection.max_per_prompt", rejection.max_per_prompt, 1, 1024, "1",
         "Kept completions per prompt at most."),
     PATH("rejection.out", rejection.out, 0, "\"\"",
-         "Output JSONL; empty = rejection.jsonl in the run directory."),
+         "Output JSONL ({prompt key, completion}); empty = rejection.jsonl in the run "
+         "directory. An sft stage later in the pipeline trains on it."),
     /* sandbox */
     ENUM("sandbox.mode", sandbox.mode, "namespaces|none", "namespaces",
          "Isolation of model-written code; none is for trusted code only and says so loudly."),

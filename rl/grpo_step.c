@@ -40,7 +40,7 @@ int rl_trainer_prompt_ids(const rl_trainer *t, const char *question, int32_t **i
     return rc;
 }
 
-static int make_engine(rl_trainer *t, rollout_engine **e, int for_eval, rlpt_err *err) {
+int rl_make_engine(rl_trainer *t, rollout_engine **e, int for_eval, int n, rlpt_err *err) {
     const rl_config *cfg = t->cfg;
     rollout_config rc;
     rollout_config_default(&rc);
@@ -52,7 +52,7 @@ static int make_engine(rl_trainer *t, rollout_engine **e, int for_eval, rlpt_err
         rc.sampling.repetition_penalty = (float)cfg->rollout.repetition_penalty;
         rc.sampling.presence_penalty = (float)cfg->rollout.presence_penalty;
     }
-    rc.n = for_eval ? cfg->eval.samples : cfg->grpo.group_size;
+    rc.n = n;
     rc.max_new_tokens = cfg->rollout.max_new_tokens;
     rc.batch_size = cfg->rollout.batch_size;
     rc.seed = (uint64_t)cfg->run.seed ^ (for_eval ? 0xE7A1000000000000ull : 0);
@@ -64,19 +64,7 @@ static int make_engine(rl_trainer *t, rollout_engine **e, int for_eval, rlpt_err
     return rollout_engine_init(e, &t->model, t->tok, &rc, 0, err);
 }
 
-/* Samples of the step's prompts that this rank owns, scored. */
-typedef struct step_data {
-    int P, G, own;                 /* prompts, group size, own prompts */
-    int *own_prompt;               /* [own] prompt index in the step */
-    int32_t **prompt_ids;          /* [P] */
-    int *prompt_n;                 /* [P] */
-    int *example;                  /* [P] dataset index */
-    rollout_sample *samples;       /* [P * G], own ones filled */
-    double *reward, *per_fn, *adv; /* [own * G], [n_fn][own * G], [own * G] */
-    int *timeouts;                 /* [n_fn] */
-} step_data;
-
-static void step_free(step_data *d) {
+void rl_step_data_free(rl_step_data *d) {
     if (d->samples) rollout_samples_free(d->samples, (size_t)d->P * d->G);
     for (int i = 0; d->prompt_ids && i < d->P; i++) free(d->prompt_ids[i]);
     free(d->prompt_ids);
@@ -92,9 +80,9 @@ static void step_free(step_data *d) {
 }
 
 /* Generates and scores the groups of prompts[0..P) (dataset indices in ex) on their owners. */
-static int rollout_and_score(rl_trainer *t, rollout_engine *e, const rl_dataset *ds, int P, int G,
-                             step_data *d, uint64_t step_key, double *t_roll, double *t_rew,
-                             rlpt_err *err) {
+int rl_rollout_and_score(rl_trainer *t, rollout_engine *e, const rl_dataset *ds, int P, int G,
+                         rl_step_data *d, uint64_t step_key, double *t_roll, double *t_rew,
+                         rlpt_err *err) {
     int n_fn = rl_rewards_count(t->rewards);
     d->P = P;
     d->G = G;
@@ -143,25 +131,26 @@ static int rollout_and_score(rl_trainer *t, rollout_engine *e, const rl_dataset 
 
 /* A sample counts as correct when the first reward function gives it its full value (math,
  * gsm8k, code: 1 for a right answer). */
-static int correct(const step_data *d, int k) {
+static int correct(const rl_step_data *d, int k) {
     return d->per_fn[k] >= 1.0 - 1e-9;
 }
 
 int rl_evaluate(rl_trainer *t, const char *stage, double *accuracy, rlpt_err *err) {
     const rl_config *cfg = t->cfg;
     int rc = 0;
-    if (!t->eval_engine && (rc = rl_mpi_agree(make_engine(t, &t->eval_engine, 1, err), err)))
+    if (!t->eval_engine &&
+        (rc = rl_mpi_agree(rl_make_engine(t, &t->eval_engine, 1, cfg->eval.samples, err), err)))
         return rc;
     int P = t->eval.n;
     if (cfg->eval.max_examples > 0 && cfg->eval.max_examples < P) P = cfg->eval.max_examples;
     int K = cfg->eval.samples;
-    step_data d;
+    rl_step_data d;
     memset(&d, 0, sizeof d);
     d.example = calloc((size_t)P, sizeof *d.example);
     if (!d.example) return rlpt_errf(err, RLPT_ENOMEM, "eval: out of memory");
     for (int i = 0; i < P; i++) d.example[i] = i;
     double t_roll = 0, t_rew = 0;
-    rc = rollout_and_score(t, t->eval_engine, &t->eval, P, K, &d, 0, &t_roll, &t_rew, err);
+    rc = rl_rollout_and_score(t, t->eval_engine, &t->eval, P, K, &d, 0, &t_roll, &t_rew, err);
     /* pass@1 = mean correctness; pass@K unbiased (Chen et al. 2021) with n = K samples:
      * 1 when any sample is right */
     double sums[4] = {0, 0, 0, 0}; /* correct samples, samples, problems solved@K, problems */
@@ -195,7 +184,7 @@ int rl_evaluate(rl_trainer *t, const char *stage, double *accuracy, rlpt_err *er
                     "eval (%s, step %ld): held-out accuracy %.1f%% on %.0f problems (%.1f s)\n",
                     stage, t->step, 100.0 * *accuracy, sums[3], t_roll + t_rew);
     }
-    step_free(&d);
+    rl_step_data_free(&d);
     return rc;
 }
 
@@ -240,8 +229,8 @@ enum {
 /* Forward + GRPO loss + backward over the own groups g with g % mb_count == mb, grads +=.
  * logp_diff (or NULL) receives the largest |recomputed - behaviour| log-prob: on the rollout's
  * weights, how far the trainer's forward is from the sampler's. */
-static int update_minibatch(rl_trainer *t, step_data *d, int mb, int mb_count, const float *ref_lp,
-                            double *m, double *logp_diff, rlpt_err *err) {
+static int update_minibatch(rl_trainer *t, rl_step_data *d, int mb, int mb_count,
+                            const float *ref_lp, double *m, double *logp_diff, rlpt_err *err) {
     const rl_config *cfg = t->cfg;
     int G = d->G, B = 0, T = 1;
     for (int o = 0; o < d->own; o++) {
@@ -355,7 +344,7 @@ done:
 }
 
 /* Reference log-probs of every own completion token: out[(o*G + j) * max_new + i]. */
-static int reference_logprobs(rl_trainer *t, const step_data *d, float *out, rlpt_err *err) {
+static int reference_logprobs(rl_trainer *t, const rl_step_data *d, float *out, rlpt_err *err) {
     int G = d->G, max_new = t->cfg->rollout.max_new_tokens, rc = 0;
     for (int o = 0; !rc && o < d->own; o++) {
         int p = d->own_prompt[o], T = 1;
@@ -398,15 +387,15 @@ static int grpo_step(rl_trainer *t, const policy_lr_schedule *sched, int *perm, 
     int P = cfg->grpo.prompts_per_step, G = cfg->grpo.group_size,
         n_fn = rl_rewards_count(t->rewards);
     double t0 = rl_now(), t_roll = 0, t_rew = 0, t_ref = 0, t_upd = 0;
-    step_data d;
+    rl_step_data d;
     memset(&d, 0, sizeof d);
     d.example = calloc((size_t)P, sizeof *d.example);
     if (!d.example) return rlpt_errf(err, RLPT_ENOMEM, "grpo: out of memory");
     for (int i = 0; i < P; i++)
         d.example[i] = rl_data_index(&t->train, (uint64_t)cfg->run.seed ^ 0x6792ull,
                                      t->stage_step * (long)P + i, perm, epoch);
-    int rc = rollout_and_score(t, t->engine, &t->train, P, G, &d, (uint64_t)t->step, &t_roll,
-                               &t_rew, err);
+    int rc = rl_rollout_and_score(t, t->engine, &t->train, P, G, &d, (uint64_t)t->step, &t_roll,
+                                  &t_rew, err);
     float *ref_lp = NULL;
     int n_own = d.own * G, max_new = cfg->rollout.max_new_tokens;
     if (!rc && t->have_ref && n_own) {
@@ -519,7 +508,7 @@ static int grpo_step(rl_trainer *t, const policy_lr_schedule *sched, int *perm, 
     }
     rc = rl_mpi_agree(rc, err);
     free(ref_lp);
-    step_free(&d);
+    rl_step_data_free(&d);
     return rc;
 }
 
@@ -535,7 +524,8 @@ int rl_grpo_stage(rl_trainer *t, rlpt_err *err) {
         rc = rlpt_errf(err, RLPT_ENOTBUILT, "grpo: grpo.dynamic_sampling is not built yet");
     if (!rc && !t->rewards) rc = rl_rewards_init(&t->rewards, cfg, err);
     rc = rl_mpi_agree(rc, err);
-    if (!rc && !t->engine) rc = rl_mpi_agree(make_engine(t, &t->engine, 0, err), err);
+    if (!rc && !t->engine)
+        rc = rl_mpi_agree(rl_make_engine(t, &t->engine, 0, cfg->grpo.group_size, err), err);
     if (!rc && cfg->grpo.beta > 0 && !t->have_ref) rc = rl_mpi_agree(make_reference(t, err), err);
     if (rc) return rc;
     int *perm = malloc((size_t)t->train.n * sizeof *perm);

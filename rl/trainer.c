@@ -224,6 +224,7 @@ static void trainer_free(rl_trainer *t) {
     rl_run_close(&t->run);
     rollout_engine_free(t->engine);
     rollout_engine_free(t->eval_engine);
+    rollout_engine_free(t->rej_engine);
     rl_rewards_free(t->rewards);
     policy_model_free(&t->ref);
     policy_tokenizer_free(t->tok);
@@ -312,6 +313,13 @@ int rl_train(const rl_config *cfg, const char *resume_dir, rlpt_err *err) {
         } else if (strcmp(stage, "eval") == 0) {
             double acc;
             rc = rl_evaluate(&t, "eval", &acc, err);
+        } else if (strcmp(stage, "rejection") == 0) {
+            rc = rl_rejection_stage(&t, err);
+            if (!rc) { /* a completed stage is a checkpoint, so a resume does not redo it */
+                t.stage++;
+                rc = rl_trainer_checkpoint(&t, err);
+                t.stage--;
+            }
         } else {
             rc = rlpt_errf(err, RLPT_ENOTBUILT,
                            "train: stage '%s' not built yet (it needs generation: rollout, issue "

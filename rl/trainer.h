@@ -17,9 +17,9 @@ typedef struct rl_trainer {
     policy_adamw opt;
     float *grads; /* model.layout.total floats */
     rl_dataset train, eval, sft;
-    rollout_engine *engine, *eval_engine; /* made at first use */
-    rl_rewards *rewards;                  /* made at first use */
-    policy_model ref;                     /* frozen KL reference (grpo.beta > 0), or empty */
+    rollout_engine *engine, *eval_engine, *rej_engine; /* made at first use */
+    rl_rewards *rewards;                               /* made at first use */
+    policy_model ref; /* frozen KL reference (grpo.beta > 0), or empty */
     int have_ref;
     int rank, size;
     /* where the run is: stage index in cfg->pipeline, step within that stage, and the global
@@ -48,6 +48,31 @@ int rl_sft_stage(rl_trainer *t, rlpt_err *err);
 /* One GRPO stage of cfg->grpo.steps steps from t->stage_step, with evaluations before, every
  * eval.every steps and after. */
 int rl_grpo_stage(rl_trainer *t, rlpt_err *err);
+
+/* Samples rejection.samples completions for rejection.prompts training prompts, keeps those
+ * whose total reward is at least rejection.min_reward (at most max_per_prompt each), writes
+ * them as SFT traces and makes them the data of later sft stages (t->sft). */
+int rl_rejection_stage(rl_trainer *t, rlpt_err *err);
+
+/* The samples of some prompts that this rank owns, scored (rl/grpo_step.c). */
+typedef struct rl_step_data {
+    int P, G, own;                 /* prompts, group size, own prompts */
+    int *own_prompt;               /* [own] prompt index */
+    int32_t **prompt_ids;          /* [P] */
+    int *prompt_n;                 /* [P] */
+    int *example;                  /* [P] dataset index, set by the caller (malloc'd) */
+    rollout_sample *samples;       /* [P * G]; own ones filled (all of them on rank 0) */
+    double *reward, *per_fn, *adv; /* [own * G], [n_fn][own * G], [own * G] */
+    int *timeouts;                 /* [n_fn] */
+} rl_step_data;
+
+int rl_rollout_and_score(rl_trainer *t, rollout_engine *e, const rl_dataset *ds, int P, int G,
+                         rl_step_data *d, uint64_t step_key, double *t_roll, double *t_rew,
+                         rlpt_err *err);
+void rl_step_data_free(rl_step_data *d);
+/* A rollout engine with the run's sampling settings (temperature: eval.temperature for
+ * evaluations), n samples per prompt. */
+int rl_make_engine(rl_trainer *t, rollout_engine **e, int for_eval, int n, rlpt_err *err);
 
 /* Evaluates on t->eval (greedy or eval.temperature, eval.samples per problem): pass@1 and
  * pass@k; logs a line to eval.jsonl keyed by t->step and prints it on rank 0. */

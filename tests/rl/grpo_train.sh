@@ -46,5 +46,17 @@ for f in "$tmp/np1" "$tmp/np2"; do
     check "$f: eval before and after" 'grep -q "\"before-grpo\"" "$f/demo/eval.jsonl" && grep -q "\"after-grpo\"" "$f/demo/eval.jsonl"'
     check "$f: samples written" '[ -s "$f/demo/samples.jsonl" ]'
 done
+# rejection sampling from the same checkpoint, keeping one sample per prompt whatever its
+# reward, then an SFT stage on what it kept
+"$RLPT" train configs/demo.yaml "${small[@]}" --set model.init.arch=none --set model.path="$ck" \
+    --set tokenizer.path="$ck" --set "pipeline=[rejection, sft]" --set rejection.prompts=12 \
+    --set rejection.min_reward=-1 --set rejection.max_per_prompt=1 --set sft.steps=2 \
+    --set run.dir="$tmp/rej" 2>"$tmp/errr"
+check "rejection + sft run" '[ $? = 0 ] || { cat "$tmp/errr"; false; }'
+rj=$tmp/rej/demo/rejection.jsonl
+check "rejection kept one per prompt (12)" '[ "$(wc -l <"$rj")" = 12 ]'
+check "rejection lines are SFT traces" 'grep -q "^{\"question\":\".*\",\"completion\":" "$rj"'
+check "rejection metrics" 'grep -q "\"stage\":\"rejection\",\"prompts\":12,\"samples\":48,\"kept\":12" "$tmp/rej/demo/metrics.jsonl"'
+check "sft after rejection trained" '[ "$(grep -c "\"stage\":\"sft\"" "$tmp/rej/demo/metrics.jsonl")" = 2 ]'
 echo "$pass passed, $fail failed"
 [ "$fail" = 0 ]
