@@ -9,6 +9,7 @@
  * response with poll() until the sample's deadline. A worker never
  * touches MPI; it exits when its request pipe closes. Reference: POSIX poll, fork, waitpid. */
 #define _POSIX_C_SOURCE 200809L
+#include <cjson/cJSON.h>
 #include <errno.h>
 #include <math.h>
 #include <poll.h>
@@ -35,6 +36,7 @@ typedef struct worker {
 typedef struct fn_slot {
     const reward_fn *fn;
     const rl_reward_cfg *cfg;
+    char *args;  /* the arguments init gets (the entry's, or the code reward's merged ones) */
     void *state; /* in-process functions */
     worker w;    /* isolated functions; pid 0 when not running */
 } fn_slot;
@@ -63,7 +65,7 @@ static void worker_main(const fn_slot *s, int req, int resp) {
     rlpt_err err;
     double bad = NAN;
     rlpt_err_clear(&err);
-    int rc = s->fn->init(s->fn, s->cfg->args_json, &state, &err);
+    int rc = s->fn->init(s->fn, s->args, &state, &err);
     uint32_t len = rc ? (uint32_t)strlen(err.msg) + 1 : 0;
     if (rlpt_write_all(resp, &len, 4) || (len && rlpt_write_all(resp, err.msg, len)) || rc)
         _exit(3);
@@ -176,11 +178,55 @@ static int worker_score(fn_slot *s, const reward_sample *smp, double *r, rlpt_er
     return 1;
 }
 
+/* The code reward's arguments: the YAML `sandbox:` section as its defaults, the entry's own
+ * `args` on top, and slot uids that do not collide between the ranks of one node. *out is
+ * malloc'd JSON text. */
+static int code_args(const rl_config *cfg, const char *entry_args, char **out, rlpt_err *err) {
+    cJSON *a = cJSON_Parse(entry_args ? entry_args : "{}");
+    if (!a || !cJSON_IsObject(a)) {
+        cJSON_Delete(a);
+        return rlpt_errf(err, RLPT_ECONFIG, "rewards (code): args are not a mapping");
+    }
+    const rl_mpi *m = rl_mpi_get();
+    int workers = cfg->sandbox.workers;
+    if (workers <= 0) { /* cores per rank */
+        int local = m->initialized && m->local_size > 0 ? m->local_size : 1;
+        int cores = m->initialized && m->cores > 0 ? m->cores : 1;
+        workers = cores / local > 0 ? cores / local : 1;
+    }
+    if (!cJSON_GetObjectItem(a, "sandbox"))
+        cJSON_AddStringToObject(a, "sandbox",
+                                cfg->sandbox.mode == RL_SANDBOX_NONE ? "none" : "namespaces");
+    if (!cJSON_GetObjectItem(a, "workers")) cJSON_AddNumberToObject(a, "workers", workers);
+    if (!cJSON_GetObjectItem(a, "uid_base"))
+        cJSON_AddNumberToObject(a, "uid_base",
+                                60000.0 + 300.0 * (m->initialized ? m->local_rank : 0));
+    if (!cJSON_GetObjectItem(a, "scoring"))
+        cJSON_AddStringToObject(a, "scoring",
+                                cfg->sandbox.reward == RL_CODE_REWARD_ALL ? "all" : "fraction");
+    cJSON *lim = cJSON_GetObjectItem(a, "limits");
+    if (!lim) lim = cJSON_AddObjectToObject(a, "limits");
+    struct {
+        const char *key;
+        double value;
+    } defaults[] = {{"cpu_s", cfg->sandbox.cpu_seconds},   {"wall_s", cfg->sandbox.wall_seconds},
+                    {"mem_mb", cfg->sandbox.memory_mib},   {"nproc", cfg->sandbox.processes},
+                    {"nofile", cfg->sandbox.files},        {"box_mb", cfg->sandbox.disk_mib},
+                    {"stdout_kb", cfg->sandbox.output_kib}};
+    for (size_t i = 0; lim && cJSON_IsObject(lim) && i < sizeof defaults / sizeof defaults[0]; i++)
+        if (!cJSON_GetObjectItem(lim, defaults[i].key))
+            cJSON_AddNumberToObject(lim, defaults[i].key, defaults[i].value);
+    *out = cJSON_PrintUnformatted(a);
+    cJSON_Delete(a);
+    return *out ? 0 : rlpt_errf(err, RLPT_ENOMEM, "rewards (code): out of memory");
+}
+
 void rl_rewards_free(rl_rewards *r) {
     if (!r) return;
     for (int i = 0; i < r->n; i++) {
         worker_stop(&r->fns[i].w);
         if (r->fns[i].state) r->fns[i].fn->free(r->fns[i].state);
+        free(r->fns[i].args);
     }
     free(r->fns);
     reward_registry_free(r->reg);
@@ -224,10 +270,15 @@ int rl_rewards_init(rl_rewards **out, const rl_config *cfg, rlpt_err *err) {
         fn_slot *s = &r->fns[r->n++];
         s->fn = fn;
         s->cfg = rc_i;
+        if (strcmp(rc_i->fn, "code") == 0 && !rc_i->plugin[0])
+            rc = code_args(cfg, rc_i->args_json, &s->args, err);
+        else if (!(s->args = strdup(rc_i->args_json ? rc_i->args_json : "{}")))
+            rc = rlpt_errf(err, RLPT_ENOMEM, "rewards: out of memory");
+        if (rc) break;
         /* in-process functions start now, so that bad arguments fail before the run does;
          * isolated ones start their worker at their first sample (and again after a kill) */
         if (!rc_i->isolate)
-            rc = fn->init(fn, rc_i->args_json, &s->state, err);
+            rc = fn->init(fn, s->args, &s->state, err);
         else
             rc = worker_start(s, err);
         if (rc) rlpt_err_prefix(err, "rewards[%d] (%s)", i, rc_i->fn);

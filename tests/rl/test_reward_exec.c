@@ -112,11 +112,42 @@ static void test_init_failures(void **state) {
     rl_config_free(&cfg);
 }
 
+/* The YAML sandbox section reaches the code reward: sandbox.reward all vs fraction. */
+static void test_code_reward_takes_sandbox_section(void **state) {
+    (void)state;
+    const char *modes[2] = {"fraction", "all"};
+    const double want[2] = {0.5, 0.0};
+    for (int k = 0; k < 2; k++) {
+        char text[512];
+        snprintf(text, sizeof text,
+                 "model:\n  path: m\ndata:\n  train: t\nrewards:\n  - fn: code\n"
+                 "sandbox:\n  reward: %s\n  cpu_seconds: 2\n  workers: 1\n",
+                 modes[k]);
+        rl_config cfg;
+        rlpt_err err;
+        if (rl_config_load_string(&cfg, "t.yaml", text, strlen(text), NULL, 0, &err))
+            fail_msg("%s", err.msg);
+        rl_rewards *r = NULL;
+        if (rl_rewards_init(&r, &cfg, &err)) fail_msg("%s", err.msg);
+        const char *completion = "```python\nprint(int(input()) * 2)\n```";
+        const char *fields = "{\"language\": \"python\", \"inputs\": [\"2\\n\", \"3\\n\"], "
+                             "\"outputs\": [\"4\\n\", \"7\\n\"]}";
+        reward_sample s = {completion, strlen(completion), 10, fields};
+        double total;
+        if (rl_rewards_score(r, &s, 1, &total, NULL, NULL, &err)) fail_msg("%s", err.msg);
+        if (total != want[k])
+            fail_msg("sandbox.reward %s: reward %g, want %g", modes[k], total, want[k]);
+        rl_rewards_free(r);
+        rl_config_free(&cfg);
+    }
+}
+
 int main(void) {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_isolated_hang_and_crash),
         cmocka_unit_test(test_in_process_deadline),
         cmocka_unit_test(test_init_failures),
+        cmocka_unit_test(test_code_reward_takes_sandbox_section),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
