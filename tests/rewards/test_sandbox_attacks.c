@@ -30,7 +30,7 @@
 static const char *const canaries[] = {
     "/tmp/rlpt-canary",     "/var/tmp/rlpt-canary", "/dev/shm/rlpt-canary",
     "/root/rlpt-canary",    "/rlpt-canary",         "/usr/rlpt-canary",
-    "/etc/rlpt-canary",     "/work/rlpt-canary",    RLPT_BINARY_DIR "/rlpt-canary",
+    "/etc/rlpt-canary",     "/home/rlpt-canary",    RLPT_BINARY_DIR "/rlpt-canary",
     "/usr/lib/rlpt-canary", "/tmp/../rlpt-canary"};
 
 typedef struct suite {
