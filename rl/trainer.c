@@ -1,9 +1,7 @@
 /* rl/trainer.c: `rlpt train`'s driver: sets up the model (loaded, or created at random with
  * the configured shape and the tokenizer's vocabulary), tokenizer, prompt template, optimizer,
  * datasets and run directory on every rank; runs the pipeline's stages in order; writes
- * checkpoints (HF weights + optimizer moments + trainer state) and resumes from `latest`.
- * Stages that need generation (grpo, eval, rejection) arrive with the rollout module (issue
- * #8) and answer "not built yet" until then. */
+ * checkpoints (HF weights + optimizer moments + trainer state) and resumes from `latest`. */
 #define _POSIX_C_SOURCE 200809L
 #include "trainer.h"
 
@@ -293,6 +291,17 @@ int rl_train(const rl_config *cfg, const char *resume_dir, rlpt_err *err) {
             rc = resume(&t, resume_dir, from, err);
         else
             from = 0;
+        /* a rejection stage already done left the traces later sft stages train on */
+        for (int s = 0; !rc && s < t.stage; s++) {
+            if (strcmp(cfg->pipeline.v[s], "rejection") != 0) continue;
+            char path[4200];
+            if (cfg->rejection.out[0])
+                snprintf(path, sizeof path, "%s", cfg->rejection.out);
+            else
+                snprintf(path, sizeof path, "%s/rejection.jsonl", resume_dir);
+            rl_dataset_free(&t.sft);
+            rc = rl_dataset_load(&t.sft, path, RL_DATA_JSONL, cfg->data.prompt_key, "", 1, err);
+        }
         rc = rl_mpi_agree(rc, err);
     }
     if (!rc) rc = rl_mpi_agree(rl_run_open(&t.run, cfg, resume_dir != NULL, from, err), err);
@@ -321,10 +330,7 @@ int rl_train(const rl_config *cfg, const char *resume_dir, rlpt_err *err) {
                 t.stage--;
             }
         } else {
-            rc = rlpt_errf(err, RLPT_ENOTBUILT,
-                           "train: stage '%s' not built yet (it needs generation: rollout, issue "
-                           "#8, and the GRPO step, issue #9)",
-                           stage);
+            rc = rlpt_errf(err, RLPT_EINTERNAL, "train: unknown stage '%s'", stage);
         }
     }
     if (!rc && rl_mpi_should_print())
