@@ -8,15 +8,16 @@
 #include <cblas.h>
 #include <math.h>
 
-static void logits_of(float *logits, const float *x, const float *w, int N, int C, int V) {
-    /* logits (N, V) = x (N, C) @ W^T (W: (V, C)) */
-    cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, N, V, C, 1.0f, x, C, w, C, 0.0f, logits,
+static void logits_of(float *logits, const float *x, const float *w, int N, int C, int V,
+                      float scale) {
+    /* logits (N, V) = scale * x (N, C) @ W^T (W: (V, C)); scale = 1/temperature */
+    cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, N, V, C, scale, x, C, w, C, 0.0f, logits,
                 V);
 }
 
 void policy_logprobs_forward(float *logp, float *lse, float *entropy, float *logits, const float *x,
-                             const float *w, const int *targets, int N, int C, int V) {
-    logits_of(logits, x, w, N, C, V);
+                             const float *w, const int *targets, int N, int C, int V, float scale) {
+    logits_of(logits, x, w, N, C, V, scale);
     for (int n = 0; n < N; n++) {
         const float *s = logits + (size_t)n * V;
         float mx = -INFINITY;
@@ -37,8 +38,8 @@ void policy_logprobs_forward(float *logp, float *lse, float *entropy, float *log
 
 void policy_logprobs_backward(float *dx, float *dw, float *logits, const float *dlogp,
                               const float *x, const float *w, const float *lse, const int *targets,
-                              int N, int C, int V) {
-    logits_of(logits, x, w, N, C, V);
+                              int N, int C, int V, float scale) {
+    logits_of(logits, x, w, N, C, V, scale);
     for (int n = 0; n < N; n++) {
         float *s = logits + (size_t)n * V;
         float g = targets[n] >= 0 ? dlogp[n] : 0.0f;
@@ -46,10 +47,10 @@ void policy_logprobs_backward(float *dx, float *dw, float *logits, const float *
         for (int j = 0; j < V; j++) s[j] = -g * expf(s[j] - lse[n]);
         if (targets[n] >= 0) s[targets[n]] += g;
     }
-    /* dx (N, C) += dlogits (N, V) @ W (V, C) */
-    cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, N, C, V, 1.0f, logits, V, w, C, 1.0f, dx,
-                C);
-    /* dw (V, C) += dlogits^T (V, N) @ x (N, C) */
-    cblas_sgemm(CblasRowMajor, CblasTrans, CblasNoTrans, V, C, N, 1.0f, logits, V, x, C, 1.0f, dw,
+    /* the logits are scale * x W^T, so dx (N, C) += scale * dlogits (N, V) @ W (V, C) and
+     * dw (V, C) += scale * dlogits^T (V, N) @ x (N, C) */
+    cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, N, C, V, scale, logits, V, w, C, 1.0f,
+                dx, C);
+    cblas_sgemm(CblasRowMajor, CblasTrans, CblasNoTrans, V, C, N, scale, logits, V, x, C, 1.0f, dw,
                 C);
 }

@@ -151,6 +151,7 @@ int policy_acts_init(policy_acts *a, const policy_config *cfg, int B, int T, int
     if (B < 1 || T < 1 || (size_t)B * T > (1u << 30))
         return rlpt_errf(err, RLPT_EINVAL, "batch %d x %d tokens is out of range", B, T);
     a->B = B, a->T = T, a->flags = flags, a->L = cfg->L;
+    a->inv_temperature = 1.0f;
     a->layer = calloc((size_t)cfg->L, sizeof *a->layer);
     a->pos = malloc((size_t)B * T * sizeof *a->pos);
     a->grad_layers = calloc((size_t)cfg->L, sizeof *a->grad_layers);

@@ -103,7 +103,8 @@ int policy_forward(const policy_model *m, policy_acts *a, const int *ids, const 
     for (int b = 0; b < B; b++) { /* one (T, V) block of logits at a time */
         size_t r = (size_t)b * T;
         policy_logprobs_forward(logp + r, a->lse + r, entropy ? entropy + r : NULL, a->logits,
-                                a->xnf + r * C, m->p.lm_head, targets + r, T, C, V);
+                                a->xnf + r * C, m->p.lm_head, targets + r, T, C, V,
+                                a->inv_temperature);
     }
     return 0;
 }
@@ -165,7 +166,8 @@ void policy_backward(const policy_model *m, policy_acts *a, const int *ids, cons
     for (int b = 0; b < B; b++) {
         size_t r = (size_t)b * T;
         policy_logprobs_backward(a->dxn + r * C, g.lm_head, a->logits, dlogp + r, a->xnf + r * C,
-                                 m->p.lm_head, a->lse + r, targets + r, T, C, V);
+                                 m->p.lm_head, a->lse + r, targets + r, T, C, V,
+                                 a->inv_temperature);
     }
     zero(a->dx, (size_t)N * C);
     policy_rmsnorm_backward(a->dx, g.lnf, a->dxn, a->xf, m->p.lnf, a->rstdf, N, C);

@@ -161,7 +161,9 @@ typedef struct policy_layer_acts {
 
 typedef struct policy_acts {
     int B, T, flags, L;
-    float *buf; /* everything below points into it; owned */
+    float inv_temperature; /* log-probs and entropy of softmax(logits * this): 1/T for a
+                              sampling temperature T (GRPO's ratio); 1 after policy_acts_init */
+    float *buf;            /* everything below points into it; owned */
     size_t n_floats;
     policy_layer_acts *layer; /* L entries; with RECOMPUTE all but x share one layer's space */
     float *xf;                /* final residual (N, C) */
@@ -259,15 +261,15 @@ void policy_swiglu_backward(float *dg, float *du, const float *dh, const float *
                             size_t n);
 
 /* logprobs.c. x (N, C) final-normed rows; w (V, C) LM head; logits: (N, V) scratch, the only
- * logits that exist. logp (N) = log_softmax(x W^T)[target]; lse (N) kept; targets < 0 give 0.
- * entropy (N) or NULL. */
+ * logits that exist. logp (N) = log_softmax(scale * x W^T)[target] (scale = 1/temperature);
+ * lse (N) kept; targets < 0 give 0. entropy (N) or NULL. */
 void policy_logprobs_forward(float *logp, float *lse, float *entropy, float *logits, const float *x,
-                             const float *w, const int *targets, int N, int C, int V);
+                             const float *w, const int *targets, int N, int C, int V, float scale);
 /* dx (N, C) += dlogits @ W, dw (V, C) += dlogits^T @ x, where the logits are recomputed and
  * dlogits = dlogp * (onehot(target) - softmax). */
 void policy_logprobs_backward(float *dx, float *dw, float *logits, const float *dlogp,
                               const float *x, const float *w, const float *lse, const int *targets,
-                              int N, int C, int V);
+                              int N, int C, int V, float scale);
 
 /* ---- optimizer (policy/adamw.c, schedule.c) ------------------------------------------ */
 

@@ -10,8 +10,8 @@
  *      == m; the loss is normalised by counts summed over ALL ranks; one gradient allreduce,
  *      clipping, AdamW; every rank applies the same update;
  *   6. record: a metrics line, samples every run.samples_every steps, checkpoints.
- * Not built yet: dynamic sampling (grpo.dynamic_sampling is refused), log-probabilities at a
- * rollout temperature other than 1 (the model computes them at 1), maj@k. */
+ * Log-probabilities of the update (and of the reference) are taken at the rollout temperature,
+ * like the sampler's behaviour log-probs. Not built yet: dynamic sampling (refused), maj@k. */
 #define _POSIX_C_SOURCE 200809L
 #include <cjson/cJSON.h>
 #include <math.h>
@@ -293,6 +293,8 @@ static int update_minibatch(rl_trainer *t, rl_step_data *d, int mb, int mb_count
     memset(&acts, 0, sizeof acts);
     int flags = POLICY_ACTS_TRAIN | (cfg->model.recompute ? POLICY_ACTS_RECOMPUTE : 0);
     rc = policy_acts_init(&acts, &t->model.cfg, B, T, flags, err);
+    /* the ratio's log-probs at the rollout temperature, as the sampler's (TRL, verl) */
+    acts.inv_temperature = (float)(1.0 / cfg->rollout.temperature);
     if (!rc) rc = policy_forward(&t->model, &acts, ids, tgt, logp, ent, err);
     if (!rc) {
         rl_grpo_opts go = {cfg->grpo.clip_low,
@@ -367,6 +369,7 @@ static int reference_logprobs(rl_trainer *t, const rl_step_data *d, float *out, 
             }
         }
         if (!rc) rc = policy_acts_init(&acts, &t->ref.cfg, G, T, 0, err);
+        acts.inv_temperature = (float)(1.0 / t->cfg->rollout.temperature);
         if (!rc) rc = policy_forward(&t->ref, &acts, ids, tgt, lp, NULL, err);
         for (int j = 0; !rc && j < G; j++) {
             const rollout_sample *s = &d->samples[(size_t)p * G + j];
@@ -515,12 +518,7 @@ static int grpo_step(rl_trainer *t, const policy_lr_schedule *sched, int *perm, 
 int rl_grpo_stage(rl_trainer *t, rlpt_err *err) {
     const rl_config *cfg = t->cfg;
     int rc = 0;
-    if (cfg->rollout.temperature != 1.0)
-        rc = rlpt_errf(err, RLPT_ENOTBUILT,
-                       "grpo: rollout.temperature %g needs log-probabilities at that temperature "
-                       "in the update, which is not built yet; use 1.0",
-                       cfg->rollout.temperature);
-    else if (cfg->grpo.dynamic_sampling)
+    if (cfg->grpo.dynamic_sampling)
         rc = rlpt_errf(err, RLPT_ENOTBUILT, "grpo: grpo.dynamic_sampling is not built yet");
     if (!rc && !t->rewards) rc = rl_rewards_init(&t->rewards, cfg, err);
     rc = rl_mpi_agree(rc, err);

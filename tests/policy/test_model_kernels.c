@@ -38,6 +38,9 @@ typedef struct ctx {
 } ctx;
 enum { K_RMSNORM, K_LINEAR, K_ROPE, K_ATTENTION, K_SWIGLU, K_LOGPROBS, K_EMBEDDING };
 
+/* The log-probs kernel's logit scale, 1/temperature: 1 except in test_logprobs_temperature. */
+static float logprobs_scale = 1.0f;
+
 static double loss(ctx *c) {
     size_t n = 0;
     switch (c->kind) {
@@ -64,8 +67,8 @@ static double loss(ctx *c) {
         n = (size_t)c->N;
         break;
     case K_LOGPROBS:
-        policy_logprobs_forward(c->out, c->aux, NULL, c->aux2, c->x, c->w, c->ids, c->N, c->C,
-                                c->V);
+        policy_logprobs_forward(c->out, c->aux, NULL, c->aux2, c->x, c->w, c->ids, c->N, c->C, c->V,
+                                logprobs_scale);
         n = (size_t)c->N;
         break;
     case K_EMBEDDING:
@@ -286,12 +289,13 @@ static void test_logprobs(void **state) {
     assert_true(c.out[2] == 0.0f);
     /* against log_softmax in double, and entropy */
     float ent[5], lp2[5];
-    policy_logprobs_forward(lp2, c.aux, ent, c.aux2, c.x, c.w, ids, 5, 8, 11);
+    policy_logprobs_forward(lp2, c.aux, ent, c.aux2, c.x, c.w, ids, 5, 8, 11, logprobs_scale);
     for (int n = 0; n < 5; n++) {
         double s[11], mx = -1e300, sum = 0.0, h = 0.0;
         for (int j = 0; j < 11; j++) {
             s[j] = 0.0;
             for (int i = 0; i < 8; i++) s[j] += (double)c.x[n * 8 + i] * c.w[j * 8 + i];
+            s[j] *= logprobs_scale;
             mx = s[j] > mx ? s[j] : mx;
         }
         for (int j = 0; j < 11; j++) sum += exp(s[j] - mx);
@@ -303,10 +307,18 @@ static void test_logprobs(void **state) {
         assert_true(fabs(h - ent[n]) < 1e-5); /* seen ~1e-7 */
     }
     float *dx = zeros(nx), *dw = zeros(nw);
-    policy_logprobs_backward(dx, dw, c.aux2, c.r, c.x, c.w, c.aux, ids, 5, 8, 11);
+    policy_logprobs_backward(dx, dw, c.aux2, c.r, c.x, c.w, c.aux, ids, 5, 8, 11, logprobs_scale);
     check_fd(&c, c.x, nx, dx, 1e-3, 1e-2, "logprobs dx"); /* seen 1.2e-5 */
     check_fd(&c, c.w, nw, dw, 1e-3, 1e-2, "logprobs dw"); /* seen 1.2e-5 */
     free(c.x), free(c.w), free(c.out), free(c.r), free(c.aux), free(c.aux2), free(dx), free(dw);
+}
+
+/* The same checks at temperature 0.7: log_softmax(x W^T / 0.7), and its gradient (the GRPO
+ * ratio's log-probs at the rollout temperature). */
+static void test_logprobs_temperature(void **state) {
+    logprobs_scale = 1.0f / 0.7f;
+    test_logprobs(state);
+    logprobs_scale = 1.0f;
 }
 
 static void test_embedding(void **state) {
@@ -323,10 +335,15 @@ static void test_embedding(void **state) {
 
 int main(void) {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_rmsnorm),   cmocka_unit_test(test_linear),
-        cmocka_unit_test(test_rope),      cmocka_unit_test(test_rope_scaling),
-        cmocka_unit_test(test_attention), cmocka_unit_test(test_attention_kv_cache),
-        cmocka_unit_test(test_swiglu),    cmocka_unit_test(test_logprobs),
+        cmocka_unit_test(test_rmsnorm),
+        cmocka_unit_test(test_linear),
+        cmocka_unit_test(test_rope),
+        cmocka_unit_test(test_rope_scaling),
+        cmocka_unit_test(test_attention),
+        cmocka_unit_test(test_attention_kv_cache),
+        cmocka_unit_test(test_swiglu),
+        cmocka_unit_test(test_logprobs),
+        cmocka_unit_test(test_logprobs_temperature),
         cmocka_unit_test(test_embedding),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);

@@ -39,6 +39,14 @@ done
 gap=$(sed -E 's/.*"logp_diff_max":([^,}]*).*/\1/' "$m1" "$m2" | sort -g | tail -1)
 echo "largest behaviour vs recomputed log-prob gap: $gap"
 check "log-prob gap $gap < 1e-3" 'awk -v g="$gap" "BEGIN { exit !(g < 1e-3) }"'
+# at a rollout temperature of 0.7 the update's log-probs are taken at 0.7 too: they must equal
+# the sampler's (computed by rollout/'s own kernels)
+"$RLPT" train "${grpo[@]}" --set grpo.steps=2 --set rollout.temperature=0.7 \
+    --set run.dir="$tmp/t07" 2>"$tmp/err3"
+check "temperature 0.7 run" '[ $? = 0 ] || { cat "$tmp/err3"; false; }'
+gap07=$(sed -E 's/.*"logp_diff_max":([^,}]*).*/\1/' "$tmp/t07/demo/metrics.jsonl" | sort -g | tail -1)
+echo "largest log-prob gap at temperature 0.7: $gap07"
+check "log-prob gap at T=0.7 $gap07 < 1e-3" 'awk -v g="$gap07" "BEGIN { exit !(g < 1e-3) }"'
 last1=$(tail -1 "$m1") last2=$(tail -1 "$m2")
 r1=$(field "$last1" reward) r2=$(field "$last2" reward)
 check "last-step rewards close ($r1 vs $r2)" 'awk -v a="$r1" -v b="$r2" "BEGIN { d = a - b; exit !(d < 0.15 && d > -0.15) }"'
