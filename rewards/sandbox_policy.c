@@ -116,12 +116,12 @@ int sandbox_policy_compile(void **prog, size_t *n_insn, rlpt_err *err) {
     if (rc == 0) {
         what = "socket";
         rc = seccomp_rule_add(ctx, SCMP_ACT_ERRNO(EAFNOSUPPORT), SCMP_SYS(socket), 1,
-                              SCMP_A0(SCMP_CMP_NE, AF_UNIX));
+                              SCMP_A0(SCMP_CMP_NE, AF_UNIX, 0));
     }
     if (rc == 0) {
         what = "socketpair";
         rc = seccomp_rule_add(ctx, SCMP_ACT_ERRNO(EAFNOSUPPORT), SCMP_SYS(socketpair), 1,
-                              SCMP_A0(SCMP_CMP_NE, AF_UNIX));
+                              SCMP_A0(SCMP_CMP_NE, AF_UNIX, 0));
     }
     if (rc != 0) {
         seccomp_release(ctx);
