@@ -1,6 +1,9 @@
 /* common/text.c: UTF-8 validation and positions (see rlpt_text.h). */
 #include "rlpt_text.h"
 
+#include <stdlib.h>
+#include <string.h>
+
 size_t rlpt_utf8_check(const char *str, size_t len) {
     const unsigned char *s = (const unsigned char *)str;
     size_t i = 0;
@@ -50,4 +53,26 @@ void rlpt_line_col(const char *s, size_t off, int *line, int *col) {
             (*col)++;
         }
     }
+}
+
+void rlpt_strbuf_put(rlpt_strbuf *b, const char *s, size_t n) {
+    if (b->oom) return;
+    if (b->n + n + 1 > b->cap) {
+        size_t cap = b->cap ? b->cap : 64;
+        while (cap < b->n + n + 1) cap *= 2;
+        char *p = realloc(b->p, cap);
+        if (!p) {
+            b->oom = 1;
+            return;
+        }
+        b->p = p;
+        b->cap = cap;
+    }
+    memcpy(b->p + b->n, s, n);
+    b->n += n;
+    b->p[b->n] = '\0';
+}
+
+void rlpt_strbuf_puts(rlpt_strbuf *b, const char *s) {
+    rlpt_strbuf_put(b, s, strlen(s));
 }

@@ -16,6 +16,7 @@
 #include <time.h>
 
 #include "rlpt_io.h"
+#include "rlpt_text.h"
 #include "tokenizer_internal.h"
 
 const char policy_chat_r1_zero_template[] =
@@ -57,32 +58,14 @@ static uint64_t fnv1a64(const char *s, size_t n) {
 
 /* ---- output buffer --------------------------------------------------------------------------- */
 
-typedef struct obuf {
-    char *p;
-    size_t n, cap;
-    int oom;
-} obuf;
+typedef rlpt_strbuf obuf; /* common/rlpt_text.h */
 
 static void put(obuf *b, const char *s, size_t n) {
-    if (b->oom) return;
-    if (b->n + n + 1 > b->cap) {
-        size_t cap = b->cap ? b->cap : 256;
-        while (cap < b->n + n + 1) cap *= 2;
-        char *p = realloc(b->p, cap);
-        if (!p) {
-            b->oom = 1;
-            return;
-        }
-        b->p = p;
-        b->cap = cap;
-    }
-    memcpy(b->p + b->n, s, n);
-    b->n += n;
-    b->p[b->n] = '\0';
+    rlpt_strbuf_put(b, s, n);
 }
 
 static void puts_(obuf *b, const char *s) {
-    put(b, s, strlen(s));
+    rlpt_strbuf_puts(b, s);
 }
 
 /* ---- Python string semantics ----------------------------------------------------------------- */

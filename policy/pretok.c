@@ -11,6 +11,7 @@
 #include <string.h>
 #include <utf8proc.h>
 
+#include "rlpt_text.h"
 #include "tokenizer_internal.h"
 
 void tok_bytelevel_tables(uint32_t byte_to_cp[256], int16_t *cp_to_byte) {
@@ -28,31 +29,13 @@ void tok_bytelevel_tables(uint32_t byte_to_cp[256], int16_t *cp_to_byte) {
 
 /* ---- regex translation ----------------------------------------------------------------------- */
 
-typedef struct sbuf {
-    char *p;
-    size_t n, cap;
-    int oom;
-} sbuf;
+typedef rlpt_strbuf sbuf; /* common/rlpt_text.h */
 
 static void sb_put(sbuf *b, const char *s, size_t n) {
-    if (b->oom) return;
-    if (b->n + n + 1 > b->cap) {
-        size_t cap = b->cap ? b->cap : 64;
-        while (cap < b->n + n + 1) cap *= 2;
-        char *p = realloc(b->p, cap);
-        if (!p) {
-            b->oom = 1;
-            return;
-        }
-        b->p = p;
-        b->cap = cap;
-    }
-    memcpy(b->p + b->n, s, n);
-    b->n += n;
-    b->p[b->n] = '\0';
+    rlpt_strbuf_put(b, s, n);
 }
 static void sb_str(sbuf *b, const char *s) {
-    sb_put(b, s, strlen(s));
+    rlpt_strbuf_puts(b, s);
 }
 
 #define WORD_CHARS "\\p{Alphabetic}\\p{M}\\p{Nd}\\p{Pc}"
