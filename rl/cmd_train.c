@@ -1,7 +1,7 @@
 /* rl/cmd_train.c: `rlpt train CONFIG.yaml [--set key=value]... [--resume RUN_DIR]`.
  * Loads and validates the config on every rank (agreed before any other collective), sets
- * the BLAS threads per rank, and runs the trainer (rl/trainer.c). Stages that need generation
- * (grpo, eval, rejection) answer "not built yet" (exit 2) until rollout exists. */
+ * the BLAS threads per rank, and runs the trainer (rl/trainer.c): the pipeline's stages (sft,
+ * grpo, eval, rejection) in order, or from the run's last checkpoint with --resume. */
 #include <stdio.h>
 
 #include "cli.h"

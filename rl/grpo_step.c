@@ -11,7 +11,7 @@
  *      clipping, AdamW; every rank applies the same update;
  *   6. record: a metrics line, samples every run.samples_every steps, checkpoints.
  * Log-probabilities of the update (and of the reference) are taken at the rollout temperature,
- * like the sampler's behaviour log-probs. Not built yet: dynamic sampling (refused), maj@k. */
+ * like the sampler's behaviour log-probs. Evaluation is in rl/eval.c. */
 #define _POSIX_C_SOURCE 200809L
 #include <cjson/cJSON.h>
 #include <math.h>
@@ -79,13 +79,13 @@ void rl_step_data_free(rl_step_data *d) {
     memset(d, 0, sizeof *d);
 }
 
-/* Generates and scores the groups of prompts[0..P) (dataset indices in ex) on their owners. */
-int rl_rollout_and_score(rl_trainer *t, rollout_engine *e, const rl_dataset *ds, int P, int G,
-                         rl_step_data *d, uint64_t step_key, double *t_roll, double *t_rew,
-                         rlpt_err *err) {
-    int n_fn = rl_rewards_count(t->rewards);
-    d->P = P;
+/* Room for P groups of G (d->example is kept when set: the caller's choice of prompts). */
+static int step_data_alloc(rl_step_data *d, int P, int G, int n_fn, rlpt_err *err) {
+    int *example = d->example;
+    memset(d, 0, sizeof *d);
     d->G = G;
+    d->fn_stride = P * G;
+    d->example = example ? example : calloc((size_t)P, sizeof *d->example);
     d->prompt_ids = calloc((size_t)P, sizeof *d->prompt_ids);
     d->prompt_n = calloc((size_t)P, sizeof *d->prompt_n);
     d->own_prompt = calloc((size_t)P, sizeof *d->own_prompt);
@@ -94,11 +94,21 @@ int rl_rollout_and_score(rl_trainer *t, rollout_engine *e, const rl_dataset *ds,
     d->per_fn = calloc((size_t)P * G * (n_fn ? n_fn : 1), sizeof *d->per_fn);
     d->adv = calloc((size_t)P * G, sizeof *d->adv);
     d->timeouts = calloc((size_t)(n_fn ? n_fn : 1), sizeof *d->timeouts);
-    if (!d->prompt_ids || !d->prompt_n || !d->own_prompt || !d->samples || !d->reward ||
-        !d->per_fn || !d->adv || !d->timeouts)
+    if (!d->example || !d->prompt_ids || !d->prompt_n || !d->own_prompt || !d->samples ||
+        !d->reward || !d->per_fn || !d->adv || !d->timeouts)
         return rlpt_errf(err, RLPT_ENOMEM, "grpo: out of memory for %d x %d samples", P, G);
+    return 0;
+}
+
+/* Generates and scores the groups of prompts[0..P) (dataset indices in ex) on their owners. */
+int rl_rollout_and_score(rl_trainer *t, rollout_engine *e, const rl_dataset *ds, int P, int G,
+                         rl_step_data *d, uint64_t step_key, double *t_roll, double *t_rew,
+                         rlpt_err *err) {
+    int rc = step_data_alloc(d, P, G, rl_rewards_count(t->rewards), err);
+    if (rc) return rc;
+    d->P = P;
     rollout_prompt *prompts = calloc((size_t)P, sizeof *prompts);
-    int rc = prompts ? 0 : rlpt_errf(err, RLPT_ENOMEM, "grpo: out of memory");
+    if (!prompts) rc = rlpt_errf(err, RLPT_ENOMEM, "grpo: out of memory");
     for (int i = 0; !rc && i < P; i++) {
         rc = rl_trainer_prompt_ids(t, ds->v[d->example[i]].prompt, &d->prompt_ids[i],
                                    &d->prompt_n[i], err);
@@ -106,6 +116,7 @@ int rl_rollout_and_score(rl_trainer *t, rollout_engine *e, const rl_dataset *ds,
         prompts[i] = (rollout_prompt){d->prompt_ids[i], d->prompt_n[i], (uint64_t)d->example[i]};
         if (i % t->size == t->rank) d->own_prompt[d->own++] = i;
     }
+    d->fn_stride = d->own * G;
     rc = rl_mpi_agree(rc, err);
     double t0 = rl_now();
     if (!rc) rc = rollout_generate_mpi(e, MPI_COMM_WORLD, prompts, P, step_key, 0, d->samples, err);
@@ -127,65 +138,6 @@ int rl_rollout_and_score(rl_trainer *t, rollout_engine *e, const rl_dataset *ds,
     free(rs);
     *t_rew = rl_now() - t0;
     return rl_mpi_agree(rc, err);
-}
-
-/* A sample counts as correct when the first reward function gives it its full value (math,
- * gsm8k, code: 1 for a right answer). */
-static int correct(const rl_step_data *d, int k) {
-    return d->per_fn[k] >= 1.0 - 1e-9;
-}
-
-int rl_evaluate(rl_trainer *t, const char *stage, double *accuracy, rlpt_err *err) {
-    const rl_config *cfg = t->cfg;
-    int rc = 0;
-    if (!t->eval_engine &&
-        (rc = rl_mpi_agree(rl_make_engine(t, &t->eval_engine, 1, cfg->eval.samples, err), err)))
-        return rc;
-    int P = t->eval.n;
-    if (cfg->eval.max_examples > 0 && cfg->eval.max_examples < P) P = cfg->eval.max_examples;
-    int K = cfg->eval.samples;
-    rl_step_data d;
-    memset(&d, 0, sizeof d);
-    d.example = calloc((size_t)P, sizeof *d.example);
-    if (!d.example) return rlpt_errf(err, RLPT_ENOMEM, "eval: out of memory");
-    for (int i = 0; i < P; i++) d.example[i] = i;
-    double t_roll = 0, t_rew = 0;
-    rc = rl_rollout_and_score(t, t->eval_engine, &t->eval, P, K, &d, 0, &t_roll, &t_rew, err);
-    /* pass@1 = mean correctness; pass@K unbiased (Chen et al. 2021) with n = K samples:
-     * 1 when any sample is right */
-    double sums[4] = {0, 0, 0, 0}; /* correct samples, samples, problems solved@K, problems */
-    for (int o = 0; !rc && o < d.own; o++) {
-        int c = 0;
-        for (int j = 0; j < K; j++) c += correct(&d, o * K + j);
-        sums[0] += c;
-        sums[1] += K;
-        sums[2] += c > 0;
-        sums[3] += 1;
-    }
-    if (!rc) rc = rl_allreduce_sum_d(sums, 4, err);
-    if (!rc) {
-        *accuracy = sums[1] > 0 ? sums[0] / sums[1] : 0.0;
-        char line[512];
-        int n =
-            snprintf(line, sizeof line,
-                     "{\"step\":%ld,\"stage\":\"%s\",\"dataset\":\"%s\",\"n\":%.0f,"
-                     "\"accuracy\":%.6g",
-                     t->step, stage,
-                     cfg->data.format == RL_DATA_SYNTHETIC ? "synthetic-heldout" : cfg->data.eval,
-                     sums[3], *accuracy);
-        if (K > 1 && n > 0 && (size_t)n < sizeof line)
-            snprintf(line + n, sizeof line - (size_t)n, ",\"pass@%d\":%.6g}", K,
-                     sums[3] > 0 ? sums[2] / sums[3] : 0.0);
-        else if (n > 0 && (size_t)n < sizeof line)
-            snprintf(line + n, sizeof line - (size_t)n, "}");
-        rc = rl_mpi_agree(rl_run_log(&t->run, RL_LOG_EVAL, line, err), err);
-        if (!rc && rl_mpi_should_print())
-            fprintf(stderr,
-                    "eval (%s, step %ld): held-out accuracy %.1f%% on %.0f problems (%.1f s)\n",
-                    stage, t->step, 100.0 * *accuracy, sums[3], t_roll + t_rew);
-    }
-    rl_step_data_free(&d);
-    return rc;
 }
 
 /* A frozen copy of the current weights: the KL reference (model.reference_path may name
@@ -384,21 +336,100 @@ static int reference_logprobs(rl_trainer *t, const rl_step_data *d, float *out, 
     return rc;
 }
 
+/* Moves group i of round r to the end of acc (capacity: its P at allocation), on every rank:
+ * the prompt and the samples (those this rank holds), and on the owner of i in r its rewards,
+ * which stay with that owner (acc->own_prompt lists the groups this rank owns). */
+static void take_group(rl_step_data *acc, rl_step_data *r, int i, int rank, int size, int n_fn) {
+    int G = r->G, q = acc->P++;
+    acc->example[q] = r->example[i];
+    acc->prompt_ids[q] = r->prompt_ids[i];
+    r->prompt_ids[i] = NULL;
+    acc->prompt_n[q] = r->prompt_n[i];
+    memcpy(&acc->samples[(size_t)q * G], &r->samples[(size_t)i * G],
+           (size_t)G * sizeof *r->samples);
+    memset(&r->samples[(size_t)i * G], 0, (size_t)G * sizeof *r->samples);
+    if (i % size != rank) return;
+    int o = i / size, a = acc->own++; /* r->own_prompt[o] == i */
+    acc->own_prompt[a] = q;
+    for (int j = 0; j < G; j++) {
+        acc->reward[a * G + j] = r->reward[o * G + j];
+        for (int f = 0; f < n_fn; f++)
+            acc->per_fn[(size_t)f * acc->fn_stride + a * G + j] =
+                r->per_fn[(size_t)f * r->fn_stride + o * G + j];
+    }
+}
+
+/* The step's groups: rounds of P prompts drawn at t->data_pos, rolled out and scored; every
+ * group goes to d, or with grpo.dynamic_sampling (DAPO) only groups whose rewards are not all
+ * equal, round after round until P are kept or 1 + max_resample_rounds rounds were drawn (then
+ * the step trains on fewer, possibly none). Rewards are compared before any KL penalty. The
+ * sample metrics (m) cover every sampled group, the trained batch is d. */
+static int sample_groups(rl_trainer *t, int *perm, long *epoch, rl_step_data *d, double *m,
+                         int *rounds, double *t_roll, double *t_rew, rlpt_err *err) {
+    const rl_config *cfg = t->cfg;
+    int P = cfg->grpo.prompts_per_step, G = cfg->grpo.group_size,
+        n_fn = rl_rewards_count(t->rewards), dyn = cfg->grpo.dynamic_sampling;
+    int max_rounds = dyn ? 1 + cfg->grpo.max_resample_rounds : 1;
+    int rc = step_data_alloc(d, P, G, n_fn, err);
+    double *keep = calloc((size_t)P, sizeof *keep);
+    if (!rc && !keep) rc = rlpt_errf(err, RLPT_ENOMEM, "grpo: out of memory");
+    rc = rl_mpi_agree(rc, err);
+    for (*rounds = 0; !rc && *rounds < max_rounds && d->P < P; ++*rounds) {
+        rl_step_data r;
+        memset(&r, 0, sizeof r);
+        r.example = calloc((size_t)P, sizeof *r.example);
+        rc = rl_mpi_agree(r.example ? 0 : rlpt_errf(err, RLPT_ENOMEM, "grpo: out of memory"), err);
+        for (int i = 0; !rc && i < P; i++)
+            r.example[i] = rl_data_index(&t->train, (uint64_t)cfg->run.seed ^ 0x6792ull,
+                                         t->data_pos + i, perm, epoch);
+        t->data_pos += P;
+        /* round 0 keeps the step's key, so a run without dynamic sampling is unchanged */
+        double tr = 0, tw = 0;
+        if (!rc)
+            rc = rl_rollout_and_score(t, t->engine, &t->train, P, G, &r,
+                                      (uint64_t)t->step ^ ((uint64_t)*rounds << 48), &tr, &tw, err);
+        *t_roll += tr;
+        *t_rew += tw;
+        /* keep[i]: group i has signal (set by its owner, summed over ranks) */
+        memset(keep, 0, (size_t)P * sizeof *keep);
+        for (int o = 0; !rc && o < r.own; o++) {
+            double lo = r.reward[o * G], hi = lo;
+            for (int j = 0; j < G; j++) {
+                double v = r.reward[o * G + j];
+                const rollout_sample *s = &r.samples[(size_t)r.own_prompt[o] * G + j];
+                lo = v < lo ? v : lo;
+                hi = v > hi ? v : hi;
+                m[M_REWARD] += v;
+                m[M_REWARD2] += v * v;
+                m[M_CORRECT] += rl_sample_correct(&r, o * G + j);
+                m[M_LEN] += s->n_ids;
+                m[M_TRUNC] += s->finish == ROLLOUT_FINISH_LENGTH;
+                m[M_SAMPLES] += 1;
+            }
+            m[M_ZERO_STD] += lo == hi;
+            m[M_GROUPS] += 1;
+            keep[r.own_prompt[o]] = lo != hi;
+        }
+        for (int f = 0; !rc && f < n_fn; f++) d->timeouts[f] += r.timeouts[f];
+        if (!rc && dyn) rc = rl_allreduce_sum_d(keep, P, err);
+        for (int i = 0; !rc && i < P && d->P < P; i++)
+            if (!dyn || keep[i] > 0) take_group(d, &r, i, t->rank, t->size, n_fn);
+        rl_step_data_free(&r);
+    }
+    free(keep);
+    return rc;
+}
+
 static int grpo_step(rl_trainer *t, const policy_lr_schedule *sched, int *perm, long *epoch,
                      rlpt_err *err) {
     const rl_config *cfg = t->cfg;
-    int P = cfg->grpo.prompts_per_step, G = cfg->grpo.group_size,
-        n_fn = rl_rewards_count(t->rewards);
-    double t0 = rl_now(), t_roll = 0, t_rew = 0, t_ref = 0, t_upd = 0;
+    int G = cfg->grpo.group_size, rounds = 0;
+    double t0 = rl_now(), t_roll = 0, t_rew = 0, t_ref = 0, t_upd = 0, t_ar = 0;
+    double m[M_N];
+    memset(m, 0, sizeof m);
     rl_step_data d;
     memset(&d, 0, sizeof d);
-    d.example = calloc((size_t)P, sizeof *d.example);
-    if (!d.example) return rlpt_errf(err, RLPT_ENOMEM, "grpo: out of memory");
-    for (int i = 0; i < P; i++)
-        d.example[i] = rl_data_index(&t->train, (uint64_t)cfg->run.seed ^ 0x6792ull,
-                                     t->stage_step * (long)P + i, perm, epoch);
-    int rc = rl_rollout_and_score(t, t->engine, &t->train, P, G, &d, (uint64_t)t->step, &t_roll,
-                                  &t_rew, err);
+    int rc = sample_groups(t, perm, epoch, &d, m, &rounds, &t_roll, &t_rew, err);
     float *ref_lp = NULL;
     int n_own = d.own * G, max_new = cfg->rollout.max_new_tokens;
     if (!rc && t->have_ref && n_own) {
@@ -416,25 +447,15 @@ static int grpo_step(rl_trainer *t, const policy_lr_schedule *sched, int *perm, 
         t_ref = rl_now() - r0;
     }
     rc = rl_mpi_agree(rc, err);
-    double m[M_N];
-    memset(m, 0, sizeof m);
     if (!rc) {
         rl_adv_stats ast;
         int mode = cfg->grpo.advantage == RL_ADV_BATCH_STD ? RL_ADV_DR_GRPO : cfg->grpo.advantage;
         rl_grpo_advantages(d.adv, &ast, d.reward, d.own, G, mode, cfg->grpo.adv_eps);
-        for (int k = 0; k < n_own; k++) {
-            const rollout_sample *s = &d.samples[(size_t)d.own_prompt[k / G] * G + k % G];
-            m[M_REWARD] += d.reward[k];
-            m[M_REWARD2] += d.reward[k] * d.reward[k];
-            m[M_CORRECT] += correct(&d, k);
-            m[M_LEN] += s->n_ids;
-            m[M_TRUNC] += s->finish == ROLLOUT_FINISH_LENGTH;
-        }
-        m[M_SAMPLES] = n_own;
-        m[M_ZERO_STD] = ast.zero_std_groups;
-        m[M_GROUPS] = d.own;
-        for (int i = 0; i < n_fn; i++) m[M_TIMEOUTS] += d.timeouts[i];
-        double batch[3] = {m[M_REWARD], m[M_REWARD2], m[M_SAMPLES]};
+        for (int i = 0; i < rl_rewards_count(t->rewards); i++) m[M_TIMEOUTS] += d.timeouts[i];
+        /* the batch std over the trained groups of all ranks */
+        double batch[3] = {0, 0, n_own};
+        for (int k = 0; k < n_own; k++)
+            batch[0] += d.reward[k], batch[1] += d.reward[k] * d.reward[k];
         rc = rl_allreduce_sum_d(batch, 3, err);
         if (!rc && cfg->grpo.advantage == RL_ADV_BATCH_STD) {
             double mean = batch[0] / batch[2];
@@ -446,14 +467,16 @@ static int grpo_step(rl_trainer *t, const policy_lr_schedule *sched, int *perm, 
     /* mu passes over the step's groups, minibatches within a pass */
     double u0 = rl_now(), gnorm = 0, logp_diff = 0;
     float lr = policy_lr_at(sched, t->stage_step);
-    for (int pass = 0; !rc && pass < cfg->grpo.mu; pass++)
+    for (int pass = 0; !rc && d.P > 0 && pass < cfg->grpo.mu; pass++)
         for (int mb = 0; !rc && mb < cfg->grpo.minibatches; mb++) {
             memset(t->grads, 0, t->model.layout.total * sizeof(float));
             /* the first update runs on the rollout's weights: measure the log-prob gap there */
             rc = update_minibatch(t, &d, mb, cfg->grpo.minibatches, ref_lp, m,
                                   pass == 0 && mb == 0 ? &logp_diff : NULL, err);
             rc = rl_mpi_agree(rc, err);
+            double a0 = rl_now();
             if (!rc) rc = rl_allreduce_sum_f(t->grads, t->model.layout.total, err);
+            t_ar += rl_now() - a0;
             if (rc) break;
             gnorm = policy_grad_clip(t->grads, t->model.layout.total, (float)cfg->optim.grad_clip);
             policy_adamw_step(&t->opt, &t->model.layout, t->model.params, t->grads, lr);
@@ -468,7 +491,7 @@ static int grpo_step(rl_trainer *t, const policy_lr_schedule *sched, int *perm, 
         double ns = m[M_SAMPLES] > 0 ? m[M_SAMPLES] : 1, nt = m[M_TOKENS] > 0 ? m[M_TOKENS] : 1;
         double mean = m[M_REWARD] / ns, dt = rl_now() - t0;
         double var = (m[M_REWARD2] - ns * mean * mean) / (ns > 1 ? ns - 1 : 1);
-        char line[1024];
+        char line[1536];
         snprintf(line, sizeof line,
                  "{\"step\":%ld,\"stage\":\"grpo\",\"stage_step\":%ld,\"reward\":%.6g,"
                  "\"reward_std\":%.6g,\"accuracy\":%.6g,\"response_length\":%.6g,"
@@ -478,12 +501,14 @@ static int grpo_step(rl_trainer *t, const policy_lr_schedule *sched, int *perm, 
                  "\"reward_timeouts\":%.0f,\"grad_norm\":%.6g,"
                  "\"lr\":%.6g,\"tokens_per_s\":%.1f,\"time_rollout_s\":%.3f,"
                  "\"time_reward_s\":%.3f,\"time_reference_s\":%.3f,\"time_update_s\":%.3f,"
-                 "\"time_s\":%.3f}",
+                 "\"time_allreduce_s\":%.3f,\"time_s\":%.3f,\"sample_rounds\":%d,"
+                 "\"groups_trained\":%d}",
                  t->step, t->stage_step, mean, sqrt(var > 0 ? var : 0), m[M_CORRECT] / ns,
                  m[M_LEN] / ns, m[M_TRUNC] / ns, m[M_GROUPS] > 0 ? m[M_ZERO_STD] / m[M_GROUPS] : 0,
                  m[M_LOSS], m[M_CLIP_LO] / nt, m[M_CLIP_HI] / nt, m[M_DUAL] / nt, m[M_KL] / nt,
                  m[M_ENT] / nt, m[M_RATIO] / nt, logp_diff, m[M_TIMEOUTS], gnorm, (double)lr,
-                 m[M_LEN] / (dt > 0 ? dt : 1e-9), t_roll, t_rew, t_ref, t_upd, dt);
+                 m[M_LEN] / (dt > 0 ? dt : 1e-9), t_roll, t_rew, t_ref, t_upd, t_ar, dt, rounds,
+                 d.P);
         rc = rl_mpi_agree(rl_run_log(&t->run, RL_LOG_METRICS, line, err), err);
         if (!rc && rl_mpi_should_print() && cfg->run.progress != RL_PROGRESS_NEVER) {
             double eta = dt * (cfg->grpo.steps - t->stage_step - 1);
@@ -493,14 +518,15 @@ static int grpo_step(rl_trainer *t, const policy_lr_schedule *sched, int *perm, 
                     m[M_LEN] / ns, m[M_LEN] / (dt > 0 ? dt : 1e-9), eta);
         }
     }
-    /* a few completions for samples.jsonl (rank 0 holds every sample) */
+    /* a few completions of rank 0's first trained group for samples.jsonl */
     if (!rc && cfg->run.samples_every > 0 && t->step % cfg->run.samples_every == 0 &&
-        t->rank == 0) {
+        t->rank == 0 && d.own > 0) {
+        int p = d.own_prompt[0];
         for (int k = 0; !rc && k < G && k < 4; k++) {
-            const rollout_sample *s = &d.samples[k];
+            const rollout_sample *s = &d.samples[(size_t)p * G + k];
             cJSON *j = cJSON_CreateObject();
             cJSON_AddNumberToObject(j, "step", (double)t->step);
-            cJSON_AddStringToObject(j, "prompt", t->train.v[d.example[0]].prompt);
+            cJSON_AddStringToObject(j, "prompt", t->train.v[d.example[p]].prompt);
             cJSON_AddStringToObject(j, "completion", s->text ? s->text : "");
             cJSON_AddNumberToObject(j, "reward", d.reward[k]);
             char *text = cJSON_PrintUnformatted(j);
@@ -518,9 +544,7 @@ static int grpo_step(rl_trainer *t, const policy_lr_schedule *sched, int *perm, 
 int rl_grpo_stage(rl_trainer *t, rlpt_err *err) {
     const rl_config *cfg = t->cfg;
     int rc = 0;
-    if (cfg->grpo.dynamic_sampling)
-        rc = rlpt_errf(err, RLPT_ENOTBUILT, "grpo: grpo.dynamic_sampling is not built yet");
-    if (!rc && !t->rewards) rc = rl_rewards_init(&t->rewards, cfg, err);
+    if (!t->rewards) rc = rl_rewards_init(&t->rewards, cfg, err);
     rc = rl_mpi_agree(rc, err);
     if (!rc && !t->engine)
         rc = rl_mpi_agree(rl_make_engine(t, &t->engine, 0, cfg->grpo.group_size, err), err);
@@ -534,6 +558,9 @@ int rl_grpo_stage(rl_trainer *t, rlpt_err *err) {
                                                                        : POLICY_LR_CONSTANT,
                                 (float)cfg->optim.lr, (float)cfg->optim.lr_min,
                                 cfg->optim.warmup_steps, cfg->grpo.steps};
+    /* prompts drawn so far in this stage (a checkpoint keeps it; older ones did not) */
+    if (t->stage_step == 0 || t->data_pos < 0)
+        t->data_pos = t->stage_step * (long)cfg->grpo.prompts_per_step;
     double acc;
     if (t->stage_step == 0 && t->eval.n > 0) rc = rl_evaluate(t, "before-grpo", &acc, err);
     for (; !rc && t->stage_step < cfg->grpo.steps; t->stage_step++, t->step++) {

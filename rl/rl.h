@@ -112,6 +112,18 @@ void rl_grpo_loss(const rl_grpo_seq *seqs, int n, const rl_grpo_opts *o, float *
  * sequence's tokens, with the behaviour log-probs. */
 double rl_grpo_kl_penalty(const float *logp_old, const float *logp_ref, int T, int estimator);
 
+/* ---- evaluation (rl/eval.c) -------------------------------------------------------------- */
+
+/* Unbiased pass@k of Chen et al. (2021) for c correct of n samples: 1 - C(n-c, k) / C(n, k),
+ * computed as a product (no large binomials); NaN unless 0 < k <= n and 0 <= c <= n. */
+double rl_pass_at_k(int n, int c, int k);
+
+/* Majority vote over answers[0..n) (NULL: no answer, no vote) with `same` as the equivalence:
+ * the index of the first answer of the most frequent class, ties to the class seen first;
+ * -1 when no sample has an answer, -2 out of memory. */
+int rl_majority(char *const *answers, int n, int (*same)(void *ctx, const char *a, const char *b),
+                void *ctx);
+
 /* ---- datasets (rl/dataset.c, rl/synthetic.c) ------------------------------------------------
  * A dataset is a list of examples: the prompt (the question; the template is applied later),
  * the reference answer, the whole record as JSON (what reward functions read: "answer",

@@ -143,7 +143,7 @@ static int load_datasets(rl_trainer *t, rlpt_err *err) {
 /* ---- checkpoints ----------------------------------------------------------------------------
  * checkpoints/step-N/: the Hugging Face files (config.json, model.safetensors, the tokenizer's
  * files), optimizer.safetensors (AdamW moments and step, policy_adamw_save) and trainer.json
- * (stage, steps). Weights are written in fp32 whatever
+ * (stage, steps, prompts drawn). Weights are written in fp32 whatever
  * model.dtype_save says for the final export, so that resuming is exact. */
 
 static int copy_file(const char *from, const char *to, rlpt_err *err) {
@@ -180,9 +180,10 @@ int rl_trainer_checkpoint(rl_trainer *t, rlpt_err *err) {
         }
         if (!rc) {
             char json[256];
-            int n =
-                snprintf(json, sizeof json, "{\"stage\": %d, \"stage_step\": %ld, \"step\": %ld}\n",
-                         t->stage, t->stage_step, t->step);
+            int n = snprintf(json, sizeof json,
+                             "{\"stage\": %d, \"stage_step\": %ld, \"step\": %ld, "
+                             "\"data_pos\": %ld}\n",
+                             t->stage, t->stage_step, t->step, t->data_pos);
             snprintf(path, sizeof path, "%s/trainer.json", dir);
             rc = rlpt_write_file_atomic(path, json, (size_t)n, err);
         }
@@ -211,6 +212,8 @@ static int resume(rl_trainer *t, const char *run_dir, long step, rlpt_err *err) 
     t->stage = st->valueint;
     t->stage_step = (long)ss->valuedouble;
     t->step = (long)s->valuedouble;
+    const cJSON *dp = cJSON_GetObjectItem(j, "data_pos");
+    t->data_pos = cJSON_IsNumber(dp) ? (long)dp->valuedouble : -1;
     cJSON_Delete(j);
     snprintf(path, sizeof path, "%s/optimizer.safetensors", dir);
     return policy_adamw_load(&t->opt, &t->model.layout, path, err);
@@ -238,6 +241,7 @@ static void trainer_free(rl_trainer *t) {
 static int setup(rl_trainer *t, const rl_config *cfg, rlpt_err *err) {
     memset(t, 0, sizeof *t);
     t->cfg = cfg;
+    t->data_pos = -1;
     const rl_mpi *m = rl_mpi_get();
     t->rank = m->initialized ? m->rank : 0;
     t->size = m->initialized ? m->size : 1;

@@ -26,6 +26,8 @@ typedef struct rl_trainer {
      * optimizer step (metrics and checkpoints are keyed by it) */
     int stage;
     long stage_step, step;
+    long data_pos; /* GRPO: prompts drawn in this stage (more than steps x P with dynamic
+                      sampling); -1 when unknown */
     double t_start;
 } rl_trainer;
 
@@ -62,7 +64,8 @@ typedef struct rl_step_data {
     int *prompt_n;                 /* [P] */
     int *example;                  /* [P] dataset index, set by the caller (malloc'd) */
     rollout_sample *samples;       /* [P * G]; own ones filled (all of them on rank 0) */
-    double *reward, *per_fn, *adv; /* [own * G], [n_fn][own * G], [own * G] */
+    double *reward, *per_fn, *adv; /* [own * G], [n_fn][fn_stride], [own * G] */
+    int fn_stride;                 /* >= own * G */
     int *timeouts;                 /* [n_fn] */
 } rl_step_data;
 
@@ -74,8 +77,12 @@ void rl_step_data_free(rl_step_data *d);
  * evaluations), n samples per prompt. */
 int rl_make_engine(rl_trainer *t, rollout_engine **e, int for_eval, int n, rlpt_err *err);
 
-/* Evaluates on t->eval (greedy or eval.temperature, eval.samples per problem): pass@1 and
- * pass@k; logs a line to eval.jsonl keyed by t->step and prints it on rank 0. */
+/* 1 when sample k (own order) got the full value of the first reward function (rl/eval.c). */
+int rl_sample_correct(const rl_step_data *d, int k);
+
+/* Evaluates on t->eval (greedy or eval.temperature, eval.samples per problem): pass@1, the
+ * unbiased pass@k and maj@k (rl/eval.c); logs a line to eval.jsonl keyed by t->step and prints it
+ * on rank 0. */
 int rl_evaluate(rl_trainer *t, const char *stage, double *accuracy, rlpt_err *err);
 
 /* The dataset index of the k-th example drawn (a seeded permutation per epoch); perm is a

@@ -33,7 +33,8 @@ for k in reward reward_std accuracy response_length truncated zero_std_groups; d
         '[ "$(field "$l1" $k)" = "$(field "$l2" $k)" ]'
 done
 for k in loss clip_low clip_high dual_clip kl entropy ratio logp_diff_max reward_timeouts \
-    grad_norm lr tokens_per_s time_rollout_s time_reward_s time_update_s; do
+    grad_norm lr tokens_per_s time_rollout_s time_reward_s time_reference_s time_update_s \
+    time_allreduce_s time_s sample_rounds groups_trained; do
     check "metric $k present" 'grep -q "\"$k\":" <<<"$l1"'
 done
 gap=$(sed -E 's/.*"logp_diff_max":([^,}]*).*/\1/' "$m1" "$m2" | sort -g | tail -1)
@@ -66,5 +67,34 @@ check "rejection kept one per prompt (12)" '[ "$(wc -l <"$rj")" = 12 ]'
 check "rejection lines are SFT traces" 'grep -q "^{\"question\":\".*\",\"completion\":" "$rj"'
 check "rejection metrics" 'grep -q "\"stage\":\"rejection\",\"prompts\":12,\"samples\":48,\"kept\":12" "$tmp/rej/demo/metrics.jsonl"'
 check "sft after rejection trained" '[ "$(grep -c "\"stage\":\"sft\"" "$tmp/rej/demo/metrics.jsonl")" = 2 ]'
+# the eval stage alone: 4 samples per problem at temperature 1: the unbiased pass@2 and pass@4
+# and maj@4 (math is the first reward) are reported and ordered: pass@1 <= pass@2 <= pass@4 and
+# maj@4 <= pass@4 (a correct majority is a correct sample)
+"$RLPT" eval configs/demo.yaml "${small[@]}" --set model.init.arch=none --set model.path="$ck" \
+    --set tokenizer.path="$ck" --set eval.samples=4 --set eval.temperature=1.0 \
+    --set run.dir="$tmp/ev" 2>"$tmp/erre"
+check "eval stage run" '[ $? = 0 ] || { cat "$tmp/erre"; false; }'
+ev=$(tail -1 "$tmp/ev/demo/eval.jsonl")
+echo "eval: $ev"
+a=$(field "$ev" accuracy) p2=$(field "$ev" pass@2) p4=$(field "$ev" pass@4) m4=$(field "$ev" maj@4)
+check "pass@k and maj@k ordered ($a <= $p2 <= $p4, $m4 <= $p4)" \
+    'awk -v a="$a" -v b="$p2" -v c="$p4" -v m="$m4" "BEGIN { exit !(a <= b && b <= c && m <= c && m >= 0) }"'
+# dynamic sampling (DAPO): this barely trained model gets most groups all-zero, so rounds are
+# re-drawn (up to 1 + 3); at -np 1 and -np 2 the same groups are kept, so the first step's
+# rounds, kept groups and sample metrics are equal
+for np in 1 2; do
+    mpirun --oversubscribe -np $np "$RLPT" train "${grpo[@]}" --set grpo.steps=2 \
+        --set grpo.dynamic_sampling=true --set run.dir="$tmp/dyn$np" 2>"$tmp/errd$np"
+    check "dynamic sampling run at -np $np" '[ $? = 0 ] || { cat "$tmp/errd$np"; false; }'
+done
+d1=$(head -1 "$tmp/dyn1/demo/metrics.jsonl") d2=$(head -1 "$tmp/dyn2/demo/metrics.jsonl")
+echo "dynamic sampling, step 0: rounds $(field "$d1" sample_rounds), groups trained $(field "$d1" groups_trained) of 8, zero-variance share $(field "$d1" zero_std_groups)"
+check "dynamic sampling re-drew rounds (2..4)" 'r=$(field "$d1" sample_rounds); [ "$r" -ge 2 ] && [ "$r" -le 4 ]'
+check "dynamic sampling trained 1..8 groups" 'g=$(field "$d1" groups_trained); [ "$g" -ge 1 ] && [ "$g" -le 8 ]'
+for k in sample_rounds groups_trained reward accuracy zero_std_groups response_length; do
+    check "dynamic sampling step 0 $k equal at -np 1 and -np 2" '[ "$(field "$d1" $k)" = "$(field "$d2" $k)" ]'
+done
+check "without dynamic sampling: one round, all 8 groups" \
+    '[ "$(field "$l1" sample_rounds)" = 1 ] && [ "$(field "$l1" groups_trained)" = 8 ]'
 echo "$pass passed, $fail failed"
 [ "$fail" = 0 ]

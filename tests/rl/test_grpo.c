@@ -209,12 +209,51 @@ static void test_against_pytorch(void **state) {
     cJSON_Delete(root);
 }
 
+/* pass@k by hand from 1 - C(n-c, k) / C(n, k): n=5, c=2, k=2: 1 - 3/10; n=10, c=3, k=4:
+ * 1 - C(7,4)/C(10,4) = 1 - 35/210; edges: c=0 -> 0, n-c < k -> 1, k=1 -> c/n. */
+static void test_pass_at_k_by_hand(void **state) {
+    (void)state;
+    assert_true(fabs(rl_pass_at_k(5, 2, 2) - 0.7) < 1e-15);
+    assert_true(fabs(rl_pass_at_k(10, 3, 4) - (1.0 - 35.0 / 210.0)) < 1e-15);
+    assert_true(rl_pass_at_k(8, 0, 4) == 0.0);
+    assert_true(rl_pass_at_k(8, 5, 4) == 1.0);
+    for (int c = 0; c <= 16; c++) assert_true(fabs(rl_pass_at_k(16, c, 1) - c / 16.0) < 1e-15);
+    assert_true(rl_pass_at_k(16, 1, 16) == 1.0 && rl_pass_at_k(16, 0, 16) == 0.0); /* k = n: any */
+    assert_true(isnan(rl_pass_at_k(4, 1, 5)) && isnan(rl_pass_at_k(4, 5, 2)));
+}
+
+/* Equivalence for the majority tests: equal after dropping spaces ("1/2" and "1 / 2"). */
+static int same_nospace(void *ctx, const char *a, const char *b) {
+    (void)ctx;
+    for (;; a++, b++) {
+        while (*a == ' ') a++;
+        while (*b == ' ') b++;
+        if (*a != *b) return 0;
+        if (!*a) return 1;
+    }
+}
+
+static void test_majority_by_hand(void **state) {
+    (void)state;
+    char *v1[] = {"3", "5", "5", NULL, "3", "1 / 2", "1/2", "1/2"}; /* 1/2 x3 beats 3 x2, 5 x2 */
+    assert_int_equal(rl_majority(v1, 8, same_nospace, NULL), 5);
+    char *v2[] = {"7", "9", "9", "7"}; /* a tie goes to the class seen first */
+    assert_int_equal(rl_majority(v2, 4, same_nospace, NULL), 0);
+    char *v3[] = {NULL, NULL, "4"}; /* samples without an answer do not vote */
+    assert_int_equal(rl_majority(v3, 3, same_nospace, NULL), 2);
+    char *v4[] = {NULL, NULL};
+    assert_int_equal(rl_majority(v4, 2, same_nospace, NULL), -1);
+    assert_int_equal(rl_majority(v4, 0, same_nospace, NULL), -1);
+}
+
 int main(void) {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_advantages_by_hand),
         cmocka_unit_test(test_clipped_term_by_hand),
         cmocka_unit_test(test_aggregation_worked_values),
         cmocka_unit_test(test_against_pytorch),
+        cmocka_unit_test(test_pass_at_k_by_hand),
+        cmocka_unit_test(test_majority_by_hand),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
