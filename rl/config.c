@@ -768,7 +768,7 @@ static const ynode *at(ctx *c, const char *key) {
     return r >= 0 && c->where[r] ? c->where[r] : c->root;
 }
 
-static int has_stage(const rl_config *cfg, const char *stage) {
+int rl_config_has_stage(const rl_config *cfg, const char *stage) {
     for (int i = 0; i < cfg->pipeline.n; i++)
         if (strcmp(cfg->pipeline.v[i], stage) == 0) return 1;
     return 0;
@@ -814,7 +814,8 @@ static void cross_checks(ctx *c, const rl_config *cfg) {
         !strstr(cfg->tokenizer.user_template, "{question}"))
         report(c, at(c, "tokenizer.user_template"),
                "key 'tokenizer.user_template': the custom template must contain {question}");
-    int samples = has_stage(cfg, "grpo") || has_stage(cfg, "rejection") || has_stage(cfg, "eval");
+    int samples = rl_config_has_stage(cfg, "grpo") || rl_config_has_stage(cfg, "rejection") ||
+                  rl_config_has_stage(cfg, "eval");
     if (samples && cfg->rewards.n == 0)
         report(c, at(c, "rewards"),
                "key 'rewards' is required by the grpo, rejection and eval stages: list at least "
@@ -833,12 +834,13 @@ static void cross_checks(ctx *c, const rl_config *cfg) {
                    "length, repetition, language, code); a plugin needs 'plugin: path.so'",
                    i, rw->fn);
     }
-    if ((has_stage(cfg, "grpo") || has_stage(cfg, "rejection")) &&
+    if ((rl_config_has_stage(cfg, "grpo") || rl_config_has_stage(cfg, "rejection")) &&
         cfg->data.format != RL_DATA_SYNTHETIC && !cfg->data.train[0])
         report(c, at(c, "data.train"),
                "key 'data.train' is required for the grpo and rejection stages (or set "
                "data.format: synthetic)");
-    if (has_stage(cfg, "eval") && cfg->data.format != RL_DATA_SYNTHETIC && !cfg->data.eval[0])
+    if (rl_config_has_stage(cfg, "eval") && cfg->data.format != RL_DATA_SYNTHETIC &&
+        !cfg->data.eval[0])
         report(c, at(c, "data.eval"),
                "key 'data.eval' is required for the eval stage (or set data.format: synthetic)");
     long long batch = (long long)cfg->grpo.prompts_per_step * cfg->grpo.group_size;

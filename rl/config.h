@@ -90,6 +90,7 @@ typedef struct rl_config {
     } tokenizer;
     struct {
         int format;
+        int eval_format; /* 0: as format; else 1 + an RL_DATA_* (never synthetic) */
         char *train, *eval;
         char *prompt_key, *answer_key;
         int shuffle, max_prompt_tokens;
@@ -158,5 +159,7 @@ void rl_config_print_doc(FILE *f);
 
 /* The names of an enumerated option's values ("grpo|dr_grpo|batch_std"), for messages. */
 const char *rl_config_enum_name(const char *key, int value);
+/* 1 when the pipeline holds the stage (sft, grpo, eval, rejection). */
+int rl_config_has_stage(const rl_config *cfg, const char *stage);
 
 #endif

@@ -75,7 +75,7 @@ static const cfg_row rows[] = {
     INT("system.blas_threads", system.blas_threads, 0, 1024, "0",
         "OpenBLAS threads per rank; 0 = cores per node / ranks per node."),
     FLT("system.memory_limit_gib", system.memory_limit_gib, 0, 1e6, 0, "0",
-        "Memory a rank may plan for; 0 = this node's physical memory / ranks per node."),
+        "Memory a rank may plan for; 0 = the memory available (MemAvailable) / ranks per node."),
     /* model */
     PATH("model.path", model.path, 0, "\"\"",
          "Hugging Face model directory (config.json, safetensors, tokenizer files). Set this "
@@ -84,7 +84,8 @@ static const cfg_row rows[] = {
          "Frozen reference model for the KL term; empty = the policy's initial weights. "
          "Never loaded when grpo.beta is 0."),
     ENUM("model.dtype_save", model.dtype_save, "fp32|bf16", "fp32",
-         "Precision of saved checkpoints."),
+         "Precision of the trained model written to RUN_DIR/final/ (checkpoints stay fp32 so "
+         "that resuming is exact)."),
     BOOL("model.recompute", model.recompute, "false",
          "Recompute activations in the backward pass to bound memory for long sequences."),
     ENUM("model.init.arch", model.init.arch, "none|llama|qwen2", "none",
@@ -120,6 +121,9 @@ static const cfg_row rows[] = {
     ENUM("data.format", data.format, "jsonl|gsm8k|math|humaneval|mbpp|synthetic", "jsonl",
          "Dataset layout: generic JSONL (prompt_key/answer_key), GSM8K, MATH, HumanEval, "
          "MBPP, or the built-in synthetic task."),
+    ENUM("data.eval_format", data.eval_format, "same|jsonl|gsm8k|math|humaneval|mbpp", "same",
+         "Layout of data.eval when it differs from data.format (e.g. MBPP training, HumanEval "
+         "evaluation)."),
     PATH("data.train", data.train, 0, "\"\"", "Training prompts (JSONL)."),
     PATH("data.eval", data.eval, 0, "\"\"", "Held-out prompts for evaluation (JSONL)."),
     STR("data.prompt_key", data.prompt_key, CF_NONEMPTY, "question",

@@ -106,8 +106,8 @@ int rl_evaluate(rl_trainer *t, const char *stage, double *accuracy, rlpt_err *er
     int P = t->eval.n;
     if (cfg->eval.max_examples > 0 && cfg->eval.max_examples < P) P = cfg->eval.max_examples;
     int K = cfg->eval.samples, ks[MAX_KS], n_ks = pass_ks(K, ks);
-    const char *first = cfg->rewards.n > 0 && !cfg->rewards.v[0].plugin[0] ? cfg->rewards.v[0].fn
-                                                                           : "";
+    const char *first =
+        cfg->rewards.n > 0 && !cfg->rewards.v[0].plugin[0] ? cfg->rewards.v[0].fn : "";
     int want_maj = K > 1 && (strcmp(first, "math") == 0 || strcmp(first, "gsm8k") == 0);
     equiv_ctx eq;
     memset(&eq, 0, sizeof eq);
@@ -146,9 +146,9 @@ int rl_evaluate(rl_trainer *t, const char *stage, double *accuracy, rlpt_err *er
         cJSON *j = cJSON_CreateObject();
         cJSON_AddNumberToObject(j, "step", (double)t->step);
         cJSON_AddStringToObject(j, "stage", stage);
-        cJSON_AddStringToObject(j, "dataset", cfg->data.format == RL_DATA_SYNTHETIC
-                                                  ? "synthetic-heldout"
-                                                  : cfg->data.eval);
+        cJSON_AddStringToObject(j, "dataset",
+                                cfg->data.format == RL_DATA_SYNTHETIC ? "synthetic-heldout"
+                                                                      : cfg->data.eval);
         cJSON_AddNumberToObject(j, "n", sums[2]);
         cJSON_AddNumberToObject(j, "samples", K);
         cJSON_AddNumberToObject(j, "accuracy", *accuracy);

@@ -40,27 +40,30 @@ int rl_trainer_prompt_ids(const rl_trainer *t, const char *question, int32_t **i
     return rc;
 }
 
-int rl_make_engine(rl_trainer *t, rollout_engine **e, int for_eval, int n, rlpt_err *err) {
-    const rl_config *cfg = t->cfg;
-    rollout_config rc;
-    rollout_config_default(&rc);
-    rc.sampling.temperature = (float)(for_eval ? cfg->eval.temperature : cfg->rollout.temperature);
+void rl_engine_config(const rl_config *cfg, const policy_config *mc, int for_eval, int n,
+                      rollout_config *rc) {
+    rollout_config_default(rc);
+    rc->sampling.temperature = (float)(for_eval ? cfg->eval.temperature : cfg->rollout.temperature);
     if (!for_eval) {
-        rc.sampling.top_k = cfg->rollout.top_k;
-        rc.sampling.top_p = (float)cfg->rollout.top_p;
-        rc.sampling.min_p = (float)cfg->rollout.min_p;
-        rc.sampling.repetition_penalty = (float)cfg->rollout.repetition_penalty;
-        rc.sampling.presence_penalty = (float)cfg->rollout.presence_penalty;
+        rc->sampling.top_k = cfg->rollout.top_k;
+        rc->sampling.top_p = (float)cfg->rollout.top_p;
+        rc->sampling.min_p = (float)cfg->rollout.min_p;
+        rc->sampling.repetition_penalty = (float)cfg->rollout.repetition_penalty;
+        rc->sampling.presence_penalty = (float)cfg->rollout.presence_penalty;
     }
-    rc.n = n;
-    rc.max_new_tokens = cfg->rollout.max_new_tokens;
-    rc.batch_size = cfg->rollout.batch_size;
-    rc.seed = (uint64_t)cfg->run.seed ^ (for_eval ? 0xE7A1000000000000ull : 0);
-    rc.stop = (const char *const *)cfg->rollout.stop.v;
-    rc.n_stop = cfg->rollout.stop.n;
-    rc.max_prompt_tokens = cfg->data.max_prompt_tokens;
-    if (rc.max_prompt_tokens >= t->model.cfg.max_pos)
-        rc.max_prompt_tokens = t->model.cfg.max_pos - 1;
+    rc->n = n;
+    rc->max_new_tokens = cfg->rollout.max_new_tokens;
+    rc->batch_size = cfg->rollout.batch_size;
+    rc->seed = (uint64_t)cfg->run.seed ^ (for_eval ? 0xE7A1000000000000ull : 0);
+    rc->stop = (const char *const *)cfg->rollout.stop.v;
+    rc->n_stop = cfg->rollout.stop.n;
+    rc->max_prompt_tokens = cfg->data.max_prompt_tokens;
+    if (rc->max_prompt_tokens >= mc->max_pos) rc->max_prompt_tokens = mc->max_pos - 1;
+}
+
+int rl_make_engine(rl_trainer *t, rollout_engine **e, int for_eval, int n, rlpt_err *err) {
+    rollout_config rc;
+    rl_engine_config(t->cfg, &t->model.cfg, for_eval, n, &rc);
     return rollout_engine_init(e, &t->model, t->tok, &rc, 0, err);
 }
 
@@ -365,7 +368,7 @@ static void take_group(rl_step_data *acc, rl_step_data *r, int i, int rank, int 
  * the step trains on fewer, possibly none). Rewards are compared before any KL penalty. The
  * sample metrics (m) cover every sampled group, the trained batch is d. */
 static int sample_groups(rl_trainer *t, int *perm, long *epoch, rl_step_data *d, double *m,
-                         int *rounds, double *t_roll, double *t_rew, rlpt_err *err) {
+                         double *fn_m, int *rounds, double *t_roll, double *t_rew, rlpt_err *err) {
     const rl_config *cfg = t->cfg;
     int P = cfg->grpo.prompts_per_step, G = cfg->grpo.group_size,
         n_fn = rl_rewards_count(t->rewards), dyn = cfg->grpo.dynamic_sampling;
@@ -406,6 +409,12 @@ static int sample_groups(rl_trainer *t, int *perm, long *epoch, rl_step_data *d,
                 m[M_TRUNC] += s->finish == ROLLOUT_FINISH_LENGTH;
                 m[M_SAMPLES] += 1;
             }
+            for (int f = 0; f < n_fn; f++)
+                for (int j = 0; j < G; j++) {
+                    double v = r.per_fn[(size_t)f * r.fn_stride + o * G + j];
+                    fn_m[2 * f] += v;
+                    fn_m[2 * f + 1] += v * v;
+                }
             m[M_ZERO_STD] += lo == hi;
             m[M_GROUPS] += 1;
             keep[r.own_prompt[o]] = lo != hi;
@@ -420,6 +429,22 @@ static int sample_groups(rl_trainer *t, int *perm, long *epoch, rl_step_data *d,
     return rc;
 }
 
+/* The metrics key of reward function f: its name when that is a plain word used once, else
+ * fn<f> (plugins name themselves; a config may list one function twice). */
+static void reward_key(const rl_rewards *r, int f, char *buf, size_t n) {
+    const char *name = rl_rewards_name(r, f);
+    int plain = name[0] != '\0' && strlen(name) < 64;
+    for (const char *c = name; plain && *c; c++)
+        plain = (*c >= 'a' && *c <= 'z') || (*c >= 'A' && *c <= 'Z') || (*c >= '0' && *c <= '9') ||
+                *c == '_' || *c == '-';
+    for (int i = 0; plain && i < rl_rewards_count(r); i++)
+        plain = i == f || strcmp(rl_rewards_name(r, i), name) != 0;
+    if (plain)
+        snprintf(buf, n, "%s", name);
+    else
+        snprintf(buf, n, "fn%d", f);
+}
+
 static int grpo_step(rl_trainer *t, const policy_lr_schedule *sched, int *perm, long *epoch,
                      rlpt_err *err) {
     const rl_config *cfg = t->cfg;
@@ -427,9 +452,12 @@ static int grpo_step(rl_trainer *t, const policy_lr_schedule *sched, int *perm, 
     double t0 = rl_now(), t_roll = 0, t_rew = 0, t_ref = 0, t_upd = 0, t_ar = 0;
     double m[M_N];
     memset(m, 0, sizeof m);
+    int n_fn = rl_rewards_count(t->rewards);
+    double *fn_m = calloc((size_t)(2 * n_fn + 1), sizeof *fn_m); /* sum, sum of squares */
     rl_step_data d;
     memset(&d, 0, sizeof d);
-    int rc = sample_groups(t, perm, epoch, &d, m, &rounds, &t_roll, &t_rew, err);
+    int rc = fn_m ? sample_groups(t, perm, epoch, &d, m, fn_m, &rounds, &t_roll, &t_rew, err)
+                  : rlpt_errf(err, RLPT_ENOMEM, "grpo: out of memory");
     float *ref_lp = NULL;
     int n_own = d.own * G, max_new = cfg->rollout.max_new_tokens;
     if (!rc && t->have_ref && n_own) {
@@ -483,6 +511,7 @@ static int grpo_step(rl_trainer *t, const policy_lr_schedule *sched, int *perm, 
         }
     t_upd = rl_now() - u0;
     if (!rc) rc = rl_allreduce_sum_d(m, M_N, err);
+    if (!rc && n_fn) rc = rl_allreduce_sum_d(fn_m, 2 * n_fn, err);
     if (!rc && t->size > 1)
         rc = rl_mpi_check(
             MPI_Allreduce(MPI_IN_PLACE, &logp_diff, 1, MPI_DOUBLE, MPI_MAX, MPI_COMM_WORLD),
@@ -491,24 +520,35 @@ static int grpo_step(rl_trainer *t, const policy_lr_schedule *sched, int *perm, 
         double ns = m[M_SAMPLES] > 0 ? m[M_SAMPLES] : 1, nt = m[M_TOKENS] > 0 ? m[M_TOKENS] : 1;
         double mean = m[M_REWARD] / ns, dt = rl_now() - t0;
         double var = (m[M_REWARD2] - ns * mean * mean) / (ns > 1 ? ns - 1 : 1);
-        char line[1536];
-        snprintf(line, sizeof line,
-                 "{\"step\":%ld,\"stage\":\"grpo\",\"stage_step\":%ld,\"reward\":%.6g,"
-                 "\"reward_std\":%.6g,\"accuracy\":%.6g,\"response_length\":%.6g,"
-                 "\"truncated\":%.6g,\"zero_std_groups\":%.6g,\"loss\":%.6g,"
-                 "\"clip_low\":%.6g,\"clip_high\":%.6g,\"dual_clip\":%.6g,\"kl\":%.6g,"
-                 "\"entropy\":%.6g,\"ratio\":%.6g,\"logp_diff_max\":%.3g,"
-                 "\"reward_timeouts\":%.0f,\"grad_norm\":%.6g,"
-                 "\"lr\":%.6g,\"tokens_per_s\":%.1f,\"time_rollout_s\":%.3f,"
-                 "\"time_reward_s\":%.3f,\"time_reference_s\":%.3f,\"time_update_s\":%.3f,"
-                 "\"time_allreduce_s\":%.3f,\"time_s\":%.3f,\"sample_rounds\":%d,"
-                 "\"groups_trained\":%d}",
-                 t->step, t->stage_step, mean, sqrt(var > 0 ? var : 0), m[M_CORRECT] / ns,
-                 m[M_LEN] / ns, m[M_TRUNC] / ns, m[M_GROUPS] > 0 ? m[M_ZERO_STD] / m[M_GROUPS] : 0,
-                 m[M_LOSS], m[M_CLIP_LO] / nt, m[M_CLIP_HI] / nt, m[M_DUAL] / nt, m[M_KL] / nt,
-                 m[M_ENT] / nt, m[M_RATIO] / nt, logp_diff, m[M_TIMEOUTS], gnorm, (double)lr,
-                 m[M_LEN] / (dt > 0 ? dt : 1e-9), t_roll, t_rew, t_ref, t_upd, t_ar, dt, rounds,
-                 d.P);
+        char line[4096];
+        int len = snprintf(
+            line, sizeof line,
+            "{\"step\":%ld,\"stage\":\"grpo\",\"stage_step\":%ld,\"reward\":%.6g,"
+            "\"reward_std\":%.6g,\"accuracy\":%.6g,\"response_length\":%.6g,"
+            "\"truncated\":%.6g,\"zero_std_groups\":%.6g,\"loss\":%.6g,"
+            "\"clip_low\":%.6g,\"clip_high\":%.6g,\"dual_clip\":%.6g,\"kl\":%.6g,"
+            "\"entropy\":%.6g,\"ratio\":%.6g,\"logp_diff_max\":%.3g,"
+            "\"reward_timeouts\":%.0f,\"grad_norm\":%.6g,"
+            "\"lr\":%.6g,\"tokens_per_s\":%.1f,\"time_rollout_s\":%.3f,"
+            "\"time_reward_s\":%.3f,\"time_reference_s\":%.3f,\"time_update_s\":%.3f,"
+            "\"time_allreduce_s\":%.3f,\"time_s\":%.3f,\"sample_rounds\":%d,"
+            "\"groups_trained\":%d}",
+            t->step, t->stage_step, mean, sqrt(var > 0 ? var : 0), m[M_CORRECT] / ns, m[M_LEN] / ns,
+            m[M_TRUNC] / ns, m[M_GROUPS] > 0 ? m[M_ZERO_STD] / m[M_GROUPS] : 0, m[M_LOSS],
+            m[M_CLIP_LO] / nt, m[M_CLIP_HI] / nt, m[M_DUAL] / nt, m[M_KL] / nt, m[M_ENT] / nt,
+            m[M_RATIO] / nt, logp_diff, m[M_TIMEOUTS], gnorm, (double)lr,
+            m[M_LEN] / (dt > 0 ? dt : 1e-9), t_roll, t_rew, t_ref, t_upd, t_ar, dt, rounds, d.P);
+        /* each reward function's mean and std over the sampled completions, unweighted */
+        for (int f = 0; f < n_fn && len > 0 && (size_t)len < sizeof line; f++) {
+            double fm = fn_m[2 * f] / ns,
+                   fv = (fn_m[2 * f + 1] - ns * fm * fm) / (ns > 1 ? ns - 1 : 1);
+            char name[80];
+            reward_key(t->rewards, f, name, sizeof name);
+            len--; /* over the closing brace */
+            len += snprintf(line + len, sizeof line - (size_t)len,
+                            ",\"reward_%s\":%.6g,\"reward_%s_std\":%.6g}", name, fm, name,
+                            sqrt(fv > 0 ? fv : 0));
+        }
         rc = rl_mpi_agree(rl_run_log(&t->run, RL_LOG_METRICS, line, err), err);
         if (!rc && rl_mpi_should_print() && cfg->run.progress != RL_PROGRESS_NEVER) {
             double eta = dt * (cfg->grpo.steps - t->stage_step - 1);
@@ -537,6 +577,7 @@ static int grpo_step(rl_trainer *t, const policy_lr_schedule *sched, int *perm, 
     }
     rc = rl_mpi_agree(rc, err);
     free(ref_lp);
+    free(fn_m);
     rl_step_data_free(&d);
     return rc;
 }
@@ -583,11 +624,8 @@ int rl_grpo_stage(rl_trainer *t, rlpt_err *err) {
             t->step--;
         }
     }
-    if (!rc && t->eval.n > 0) {
-        t->step++;
-        rc = rl_evaluate(t, "after-grpo", &acc, err);
-        t->step--;
-    }
+    /* keyed like every evaluation by the optimizer steps done */
+    if (!rc && t->eval.n > 0) rc = rl_evaluate(t, "after-grpo", &acc, err);
     free(perm);
     return rc;
 }

@@ -88,31 +88,117 @@ int rl_trainer_encode_pair(const rl_trainer *t, const char *prompt, const char *
 }
 
 /* A random model of the configured shape, with the tokenizer's vocabulary and special ids. */
-static int create_model(rl_trainer *t, rlpt_err *err) {
+/* The config of the random model model.init describes (its vocabulary: the tokenizer's). */
+static int init_config(const rl_trainer *t, policy_config *pc, rlpt_err *err) {
     const rl_config *cfg = t->cfg;
-    policy_config pc;
-    policy_config_default(&pc, cfg->model.init.arch == RL_ARCH_QWEN2 ? POLICY_ARCH_QWEN2
-                                                                     : POLICY_ARCH_LLAMA);
-    pc.C = cfg->model.init.hidden;
-    pc.L = cfg->model.init.layers;
-    pc.H = cfg->model.init.heads;
-    pc.KVH = cfg->model.init.kv_heads;
-    pc.D = cfg->model.init.head_dim ? cfg->model.init.head_dim : pc.C / pc.H;
-    pc.F = cfg->model.init.ffn;
-    pc.max_pos = cfg->model.init.max_positions;
-    pc.rope_theta = cfg->model.init.rope_theta;
-    pc.rms_eps = cfg->model.init.rms_norm_eps;
-    pc.tied = cfg->model.init.tie_embeddings;
-    pc.V = policy_tokenizer_vocab_size(t->tok);
-    pc.bos_id = policy_tokenizer_bos_id(t->tok);
-    pc.n_eos = 0;
+    policy_config_default(pc, cfg->model.init.arch == RL_ARCH_QWEN2 ? POLICY_ARCH_QWEN2
+                                                                    : POLICY_ARCH_LLAMA);
+    pc->C = cfg->model.init.hidden;
+    pc->L = cfg->model.init.layers;
+    pc->H = cfg->model.init.heads;
+    pc->KVH = cfg->model.init.kv_heads;
+    pc->D = cfg->model.init.head_dim ? cfg->model.init.head_dim : pc->C / pc->H;
+    pc->F = cfg->model.init.ffn;
+    pc->max_pos = cfg->model.init.max_positions;
+    pc->rope_theta = cfg->model.init.rope_theta;
+    pc->rms_eps = cfg->model.init.rms_norm_eps;
+    pc->tied = cfg->model.init.tie_embeddings;
+    pc->V = policy_tokenizer_vocab_size(t->tok);
+    pc->bos_id = policy_tokenizer_bos_id(t->tok);
+    pc->n_eos = 0;
     int32_t eos = policy_tokenizer_eos_id(t->tok);
-    if (eos >= 0) pc.eos_ids[pc.n_eos++] = eos;
-    int rc = policy_config_check(&pc, "model.init", err);
-    if (!rc) rc = policy_model_init(&t->model, &pc, err);
+    if (eos >= 0) pc->eos_ids[pc->n_eos++] = eos;
+    return policy_config_check(pc, "model.init", err);
+}
+
+static int create_model(rl_trainer *t, const policy_config *pc, rlpt_err *err) {
+    int rc = policy_model_init(&t->model, pc, err);
     if (rc) return rc;
+    const rl_config *cfg = t->cfg;
     uint64_t seed = cfg->model.init.seed ? (uint64_t)cfg->model.init.seed : (uint64_t)cfg->run.seed;
     policy_model_randomize(&t->model, seed, 0.02f);
+    return 0;
+}
+
+static void human(char *buf, size_t n, double bytes) {
+    snprintf(buf, n, "%.1f %s", bytes >= 1073741824.0 ? bytes / 1073741824.0 : bytes / 1048576.0,
+             bytes >= 1073741824.0 ? "GiB" : "MiB");
+}
+
+/* What one rank of this run will hold at its peak, from the model's config alone (checked
+ * before any weight is allocated): weights, gradients and AdamW moments; the frozen KL
+ * reference (grpo.beta > 0) with its forward buffers for one group; the saved activations of
+ * the largest update (a GRPO minibatch: the groups a rank owns / minibatches x G sequences of
+ * max_prompt_tokens + max_new_tokens; with dynamic sampling a rank may own up to all P
+ * groups; an SFT batch share at the same length, SFT traces being planned at that length);
+ * and the KV cache of every rollout engine the pipeline makes (GRPO, eval, rejection).
+ * The limit is system.memory_limit_gib, or MemAvailable shared by this node's ranks. */
+static int check_memory(const rl_trainer *t, const policy_config *pc, rlpt_err *err) {
+    const rl_config *cfg = t->cfg;
+    const rl_mpi *mpi = rl_mpi_get();
+    int local = mpi->initialized && mpi->local_size > 0 ? mpi->local_size : 1;
+    int grpo = rl_config_has_stage(cfg, "grpo"), sft = rl_config_has_stage(cfg, "sft");
+    int flags =
+        grpo || sft ? POLICY_ACTS_TRAIN | (cfg->model.recompute ? POLICY_ACTS_RECOMPUTE : 0) : 0;
+    int T = cfg->data.max_prompt_tokens + cfg->rollout.max_new_tokens;
+    if (T > pc->max_pos) T = pc->max_pos;
+    int B = 1;
+    if (grpo) {
+        int P = cfg->grpo.prompts_per_step,
+            own = cfg->grpo.dynamic_sampling ? P : (P + t->size - 1) / t->size;
+        int mb = (own + cfg->grpo.minibatches - 1) / cfg->grpo.minibatches;
+        B = mb * cfg->grpo.group_size;
+    }
+    if (sft && (cfg->sft.batch_size + t->size - 1) / t->size > B)
+        B = (cfg->sft.batch_size + t->size - 1) / t->size;
+    policy_memplan mp, ref;
+    policy_memplan_compute(&mp, pc, B, T, flags);
+    double ref_bytes = 0, kv = 0;
+    if (grpo && cfg->grpo.beta > 0) {
+        policy_memplan_compute(&ref, pc, cfg->grpo.group_size, T, 0);
+        ref_bytes = (double)ref.params + (double)ref.acts;
+    }
+    rollout_config rc;
+    if (grpo) {
+        rl_engine_config(cfg, pc, 0, cfg->grpo.group_size, &rc);
+        kv += (double)rollout_kv_bytes(pc, &rc);
+    }
+    if (rl_config_has_stage(cfg, "eval") ||
+        (grpo && (cfg->data.format == RL_DATA_SYNTHETIC || cfg->data.eval[0]))) {
+        rl_engine_config(cfg, pc, 1, cfg->eval.samples, &rc);
+        kv += (double)rollout_kv_bytes(pc, &rc);
+    }
+    if (rl_config_has_stage(cfg, "rejection")) {
+        rl_engine_config(cfg, pc, 0, cfg->rejection.samples, &rc);
+        kv += (double)rollout_kv_bytes(pc, &rc);
+    }
+    double total = (double)mp.total + ref_bytes + kv;
+    double limit = cfg->system.memory_limit_gib > 0 ? cfg->system.memory_limit_gib * 1073741824.0
+                                                    : (double)policy_mem_available() / local;
+    char w[32], g[32], m[32], a[32], r[32], k[32], tot[32], lim[32];
+    human(w, sizeof w, (double)mp.params);
+    human(g, sizeof g, (double)mp.grads);
+    human(m, sizeof m, (double)mp.moments);
+    human(a, sizeof a, (double)mp.acts);
+    human(r, sizeof r, ref_bytes);
+    human(k, sizeof k, kv);
+    human(tot, sizeof tot, total);
+    human(lim, sizeof lim, limit);
+    if (total > limit)
+        return rlpt_errf(err, RLPT_ENOMEM,
+                         "memory plan: a rank needs %s (weights %s, gradients %s, AdamW moments "
+                         "%s, activations %s for %d x %d tokens, KL reference %s, KV caches %s) "
+                         "but %s is available to it%s; lower grpo.prompts_per_step, "
+                         "grpo.group_size, sft.batch_size, data.max_prompt_tokens or "
+                         "rollout.max_new_tokens, raise grpo.minibatches, turn on "
+                         "model.recompute, or run fewer ranks per node",
+                         tot, w, g, m, a, B, T, r, k, lim,
+                         cfg->system.memory_limit_gib > 0 ? " (system.memory_limit_gib)" : "");
+    if (rl_mpi_should_print())
+        fprintf(stderr,
+                "memory plan per rank: %s of %s (weights %s, gradients %s, AdamW %s, "
+                "activations %s, KL reference %s, KV caches %s)\n",
+                tot, lim, w, g, m, a, r, k);
     return 0;
 }
 
@@ -131,8 +217,10 @@ static int load_datasets(rl_trainer *t, rlpt_err *err) {
             rc = rl_dataset_load(&t->train, cfg->data.train, cfg->data.format, cfg->data.prompt_key,
                                  cfg->data.answer_key, 0, err);
         if (!rc && cfg->data.eval[0])
-            rc = rl_dataset_load(&t->eval, cfg->data.eval, cfg->data.format, cfg->data.prompt_key,
-                                 cfg->data.answer_key, 0, err);
+            rc = rl_dataset_load(&t->eval, cfg->data.eval,
+                                 cfg->data.eval_format ? cfg->data.eval_format - 1
+                                                       : cfg->data.format,
+                                 cfg->data.prompt_key, cfg->data.answer_key, 0, err);
     }
     if (!rc && cfg->sft.data[0])
         rc = rl_dataset_load(&t->sft, cfg->sft.data, RL_DATA_JSONL, cfg->data.prompt_key, "", 1,
@@ -156,25 +244,31 @@ static int copy_file(const char *from, const char *to, rlpt_err *err) {
     return rc;
 }
 
+/* The Hugging Face files of the current weights in dtype, with the tokenizer's (rank 0). */
+static int save_hf(const rl_trainer *t, const char *dir, int dtype, rlpt_err *err) {
+    int rc = rlpt_mkdir_p(dir, err);
+    if (!rc) rc = policy_model_save(&t->model, dir, dtype, 0, err);
+    const char *names[] = {"tokenizer.json", "tokenizer_config.json"};
+    for (int i = 0; !rc && i < 2; i++) {
+        char from[4400], path[4600];
+        snprintf(from, sizeof from, "%s/%s", tokenizer_dir(t->cfg), names[i]);
+        snprintf(path, sizeof path, "%s/%s", dir, names[i]);
+        FILE *probe = fopen(from, "rb");
+        if (probe) {
+            fclose(probe);
+            rc = copy_file(from, path, err);
+        }
+    }
+    return rc;
+}
+
 int rl_trainer_checkpoint(rl_trainer *t, rlpt_err *err) {
     int rc = 0;
     char dir[4400], path[4600];
     rl_run_checkpoint_dir(&t->run, t->step, dir, sizeof dir);
     if (t->run.writer) {
-        rc = rlpt_mkdir_p(dir, err);
-        if (!rc) rc = policy_model_save(&t->model, dir, POLICY_DTYPE_F32, 0, err);
-        const char *names[] = {"tokenizer.json", "tokenizer_config.json"};
-        for (int i = 0; !rc && i < 2; i++) {
-            char from[4400];
-            snprintf(from, sizeof from, "%s/%s", tokenizer_dir(t->cfg), names[i]);
-            snprintf(path, sizeof path, "%s/%s", dir, names[i]);
-            FILE *probe = fopen(from, "rb");
-            if (probe) {
-                fclose(probe);
-                rc = copy_file(from, path, err);
-            }
-        }
-        if (!rc) {
+        rc = save_hf(t, dir, POLICY_DTYPE_F32, err);
+        if (!rc && t->opt.n > 0) { /* none without a training stage */
             snprintf(path, sizeof path, "%s/optimizer.safetensors", dir);
             rc = policy_adamw_save(&t->opt, &t->model.layout, path, err);
         }
@@ -215,6 +309,7 @@ static int resume(rl_trainer *t, const char *run_dir, long step, rlpt_err *err) 
     const cJSON *dp = cJSON_GetObjectItem(j, "data_pos");
     t->data_pos = cJSON_IsNumber(dp) ? (long)dp->valuedouble : -1;
     cJSON_Delete(j);
+    if (t->opt.n == 0) return 0; /* no training stage: no optimizer */
     snprintf(path, sizeof path, "%s/optimizer.safetensors", dir);
     return policy_adamw_load(&t->opt, &t->model.layout, path, err);
 }
@@ -264,13 +359,22 @@ static int setup(rl_trainer *t, const rl_config *cfg, rlpt_err *err) {
         break;
     }
     if (rc) return rc;
-    rc = cfg->model.path[0] ? policy_model_load(&t->model, cfg->model.path, err)
-                            : create_model(t, err);
+    policy_config pc;
+    rc = cfg->model.path[0] ? policy_config_load(&pc, cfg->model.path, err)
+                            : init_config(t, &pc, err);
+    if (!rc) rc = check_memory(t, &pc, err);
+    if (!rc)
+        rc = cfg->model.path[0] ? policy_model_load(&t->model, cfg->model.path, err)
+                                : create_model(t, &pc, err);
     if (rc) return rc;
     if (policy_tokenizer_vocab_size(t->tok) > t->model.cfg.V)
         return rlpt_errf(err, RLPT_EINVAL,
                          "the tokenizer in %s has %d ids but the model's vocabulary is %d",
                          tokenizer_dir(cfg), policy_tokenizer_vocab_size(t->tok), t->model.cfg.V);
+    /* eval- or rejection-only pipelines need no gradients nor optimizer (checkpoints then
+     * hold the weights alone) */
+    if (!rl_config_has_stage(cfg, "sft") && !rl_config_has_stage(cfg, "grpo"))
+        return load_datasets(t, err);
     if ((rc = policy_adamw_init(&t->opt, t->model.layout.total, err))) return rc;
     t->opt.beta1 = (float)cfg->optim.beta1;
     t->opt.beta2 = (float)cfg->optim.beta2;
@@ -314,7 +418,7 @@ int rl_train(const rl_config *cfg, const char *resume_dir, rlpt_err *err) {
         const char *stage = cfg->pipeline.v[t.stage];
         /* each stage starts a fresh AdamW, as a separate SFT or GRPO run would (a resumed
          * stage keeps the moments of its checkpoint) */
-        if (t.stage_step == 0) {
+        if (t.stage_step == 0 && t.opt.n > 0) {
             memset(t.opt.m, 0, t.opt.n * sizeof(float));
             memset(t.opt.v, 0, t.opt.n * sizeof(float));
             t.opt.t = 0;
@@ -337,9 +441,17 @@ int rl_train(const rl_config *cfg, const char *resume_dir, rlpt_err *err) {
             rc = rlpt_errf(err, RLPT_EINTERNAL, "train: unknown stage '%s'", stage);
         }
     }
+    /* the trained model for users, in model.dtype_save (checkpoints stay fp32 for resume) */
+    char final[4400];
+    snprintf(final, sizeof final, "%s/final", t.run.dir);
+    if (!rc && t.opt.n > 0 && t.run.writer)
+        rc = save_hf(&t, final,
+                     cfg->model.dtype_save == RL_DTYPE_BF16 ? POLICY_DTYPE_BF16 : POLICY_DTYPE_F32,
+                     err);
+    if (t.opt.n > 0) rc = rl_mpi_agree(rc, err);
     if (!rc && rl_mpi_should_print())
-        fprintf(stderr, "rlpt train: done after %ld steps in %.1f s; run directory %s\n", t.step,
-                rl_now() - t.t_start, t.run.dir);
+        fprintf(stderr, "rlpt: done after %ld steps in %.1f s; run directory %s%s\n", t.step,
+                rl_now() - t.t_start, t.run.dir, t.opt.n > 0 ? ", trained model in final/" : "");
     trainer_free(&t);
     return rc;
 }

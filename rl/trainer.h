@@ -76,6 +76,9 @@ void rl_step_data_free(rl_step_data *d);
 /* A rollout engine with the run's sampling settings (temperature: eval.temperature for
  * evaluations), n samples per prompt. */
 int rl_make_engine(rl_trainer *t, rollout_engine **e, int for_eval, int n, rlpt_err *err);
+/* The settings of such an engine for a model of config mc. */
+void rl_engine_config(const rl_config *cfg, const policy_config *mc, int for_eval, int n,
+                      rollout_config *rc);
 
 /* 1 when sample k (own order) got the full value of the first reward function (rl/eval.c). */
 int rl_sample_correct(const rl_step_data *d, int k);

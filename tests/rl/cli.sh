@@ -37,5 +37,12 @@ for c in $("$RLPT" --help | awk '/^Commands:/{f=1;next} /^$/{f=0} f{print $1}');
     out=$("$RLPT" "$c" </dev/null 2>&1); st=$?
     if grep -q "not built yet" <<<"$out"; then check "$c not built yet" 2 $st "$out" "rlpt: error: $c: not built yet"; fi
 done
+# a run that cannot fit is refused by its memory plan before anything is allocated (exit 4)
+tmp=$(mktemp -d)
+out=$(cd "$RLPT_SOURCE_DIR" && "$RLPT" train configs/demo.yaml --set system.memory_limit_gib=0.01 \
+    --set run.dir="$tmp" 2>&1); st=$?
+check "memory plan refusal" 4 $st "$out" "rlpt: error: memory plan: a rank needs .* but 10.2 MiB is available to it \\(system.memory_limit_gib\\)"
+check "nothing written when refused" 0 "$(find "$tmp" -type f | wc -l)"
+rm -rf "$tmp"
 echo "$pass passed, $fail failed"
 [ "$fail" = 0 ]
