@@ -843,6 +843,10 @@ static void cross_checks(ctx *c, const rl_config *cfg) {
         !cfg->data.eval[0])
         report(c, at(c, "data.eval"),
                "key 'data.eval' is required for the eval stage (or set data.format: synthetic)");
+    int dr = cfg->system.deterministic_ranks;
+    if (dr & (dr - 1))
+        report(c, at(c, "system.deterministic_ranks"),
+               "key 'system.deterministic_ranks': %d is not a power of two (1, 2, 4, 8, ...)", dr);
     long long batch = (long long)cfg->grpo.prompts_per_step * cfg->grpo.group_size;
     if (batch > 10000000)
         report(c, at(c, "grpo.prompts_per_step"),

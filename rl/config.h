@@ -41,6 +41,7 @@ typedef struct rl_reward_list {
 enum { RL_PROGRESS_AUTO, RL_PROGRESS_ALWAYS, RL_PROGRESS_NEVER };
 enum { RL_ARCH_NONE, RL_ARCH_LLAMA, RL_ARCH_QWEN2 };
 enum { RL_DTYPE_FP32, RL_DTYPE_BF16 };
+enum { RL_OLD_LOGPROBS_RECOMPUTE, RL_OLD_LOGPROBS_ROLLOUT };
 enum { RL_TEMPLATE_R1_ZERO, RL_TEMPLATE_CHAT, RL_TEMPLATE_PLAIN, RL_TEMPLATE_CUSTOM };
 enum {
     RL_DATA_JSONL,
@@ -69,14 +70,15 @@ typedef struct rl_config {
     } run;
     struct {
         int blas_threads;        /* 0 = cores per node / ranks per node */
-        double memory_limit_gib; /* 0 = this node's physical memory */
+        double memory_limit_gib; /* 0 = MemAvailable / ranks per node */
+        int deterministic_ranks; /* gradient tree leaves (rl/grad_tree.c); 1 = off */
     } system;
     struct {
         char *path;           /* a Hugging Face model directory */
         char *reference_path; /* frozen KL reference; "" = the initial policy */
         int dtype_save, recompute;
         struct {
-            int arch, hidden, layers, heads, kv_heads, head_dim, ffn, max_positions;
+            int arch, hidden, layers, heads, kv_heads, head_dim, ffn, max_positions, vocab;
             int tie_embeddings;
             double rope_theta, rms_norm_eps;
             int64_t seed;
@@ -110,6 +112,7 @@ typedef struct rl_config {
         double adv_eps, clip_low, clip_high, dual_clip, beta, entropy_coef;
         int kl_estimator, kl_in;
         int dynamic_sampling, max_resample_rounds, overlong_filter;
+        int old_logprobs; /* RL_OLD_LOGPROBS_* */
     } grpo;
     struct {
         double lr, lr_min, weight_decay, beta1, beta2, eps, grad_clip;

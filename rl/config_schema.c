@@ -76,6 +76,10 @@ static const cfg_row rows[] = {
         "OpenBLAS threads per rank; 0 = cores per node / ranks per node."),
     FLT("system.memory_limit_gib", system.memory_limit_gib, 0, 1e6, 0, "0",
         "Memory a rank may plan for; 0 = the memory available (MemAvailable) / ranks per node."),
+    INT("system.deterministic_ranks", system.deterministic_ranks, 1, 1024, "8",
+        "Weights are the same bits at every power-of-two rank count up to this (gradients summed "
+        "in a fixed tree of this many leaves; a power of two; costs log2(it / ranks) gradient "
+        "buffers per rank); 1 = MPI's allreduce (equal across rank counts to rounding only)."),
     /* model */
     PATH("model.path", model.path, 0, "\"\"",
          "Hugging Face model directory (config.json, safetensors, tokenizer files). Set this "
@@ -98,6 +102,9 @@ static const cfg_row rows[] = {
     INT("model.init.head_dim", model.init.head_dim, 0, 4096, "0",
         "Head dimension; 0 = hidden / heads."),
     INT("model.init.ffn", model.init.ffn, 8, 1048576, "384", "MLP width (intermediate_size)."),
+    INT("model.init.vocab", model.init.vocab, 0, 16777216, "0",
+        "Vocabulary rows (vocab_size); 0 = the tokenizer's. Rows past the tokenizer's ids are "
+        "padding, as in real checkpoints (Qwen2.5: 151936 rows for 151665 ids)."),
     INT("model.init.max_positions", model.init.max_positions, 16, 1048576, "512",
         "max_position_embeddings."),
     BOOL("model.init.tie_embeddings", model.init.tie_embeddings, "true",
@@ -195,6 +202,10 @@ static const cfg_row rows[] = {
          "Drop groups whose rewards are all equal and re-sample to fill the batch (DAPO)."),
     INT("grpo.max_resample_rounds", grpo.max_resample_rounds, 0, 1000, "3",
         "Cap on re-sampling rounds per step with dynamic sampling."),
+    ENUM("grpo.old_logprobs", grpo.old_logprobs, "recompute|rollout", "recompute",
+         "Old log-probs of the ratio: recomputed by the trainer before the update (as verl; "
+         "weights then do not depend on the rank count) or the sampler's (saves a forward when "
+         "mu or minibatches > 1; equal to rounding)."),
     BOOL("grpo.overlong_filter", grpo.overlong_filter, "false",
          "Mask truncated completions out of the loss (DAPO overlong filtering)."),
     /* optim */

@@ -73,6 +73,7 @@ void rl_step_data_free(rl_step_data *d) {
     free(d->prompt_ids);
     free(d->prompt_n);
     free(d->example);
+    free(d->round_index);
     free(d->own_prompt);
     free(d->samples);
     free(d->reward);
@@ -89,6 +90,7 @@ static int step_data_alloc(rl_step_data *d, int P, int G, int n_fn, rlpt_err *er
     d->G = G;
     d->fn_stride = P * G;
     d->example = example ? example : calloc((size_t)P, sizeof *d->example);
+    d->round_index = calloc((size_t)P, sizeof *d->round_index);
     d->prompt_ids = calloc((size_t)P, sizeof *d->prompt_ids);
     d->prompt_n = calloc((size_t)P, sizeof *d->prompt_n);
     d->own_prompt = calloc((size_t)P, sizeof *d->own_prompt);
@@ -97,8 +99,8 @@ static int step_data_alloc(rl_step_data *d, int P, int G, int n_fn, rlpt_err *er
     d->per_fn = calloc((size_t)P * G * (n_fn ? n_fn : 1), sizeof *d->per_fn);
     d->adv = calloc((size_t)P * G, sizeof *d->adv);
     d->timeouts = calloc((size_t)(n_fn ? n_fn : 1), sizeof *d->timeouts);
-    if (!d->example || !d->prompt_ids || !d->prompt_n || !d->own_prompt || !d->samples ||
-        !d->reward || !d->per_fn || !d->adv || !d->timeouts)
+    if (!d->example || !d->round_index || !d->prompt_ids || !d->prompt_n || !d->own_prompt ||
+        !d->samples || !d->reward || !d->per_fn || !d->adv || !d->timeouts)
         return rlpt_errf(err, RLPT_ENOMEM, "grpo: out of memory for %d x %d samples", P, G);
     return 0;
 }
@@ -181,15 +183,56 @@ enum {
     M_N
 };
 
-/* Forward + GRPO loss + backward over the own groups g with g % mb_count == mb, grads +=.
- * logp_diff (or NULL) receives the largest |recomputed - behaviour| log-prob: on the rollout's
- * weights, how far the trainer's forward is from the sampler's. */
-static int update_minibatch(rl_trainer *t, rl_step_data *d, int mb, int mb_count,
-                            const float *ref_lp, double *m, double *logp_diff, rlpt_err *err) {
-    const rl_config *cfg = t->cfg;
-    int G = d->G, B = 0, T = 1;
+/* One GRPO minibatch's work: groups q with q % mb_count == mb, their token counts over all
+ * ranks (the loss's normaliser), the step's reference log-probs and metric sums. */
+typedef struct mb_ctx {
+    rl_trainer *t;
+    rl_step_data *d;
+    int mb, mb_count;
+    const float *ref_lp;
+    double *m;
+    double *logp_diff; /* or NULL */
+    double counts[2];  /* unmasked sequences and tokens of the minibatch on all ranks */
+    /* the ratio's old log-probs: old_lp (recomputed before the first update, laid out as
+     * ref_lp), or NULL: the sampler's (grpo.old_logprobs: rollout) when from_rollout, else the
+     * forward's own values, detached (one update on the rollout's weights: a ratio of 1) */
+    const float *old_lp;
+    int from_rollout;
+    float *old_out; /* the pre-pass: forward only, log-probs stored here (ref_lp's layout) */
+} mb_ctx;
+
+/* In minibatch mb, leaf `leaf` of c->t->n_leaves (-1: all own groups)? */
+static int in_leaf(const mb_ctx *c, int q, int leaf) {
+    return q % c->mb_count == c->mb && (leaf < 0 || c->d->round_index[q] % c->t->n_leaves == leaf);
+}
+
+static int minibatch_counts(mb_ctx *c, rlpt_err *err) {
+    const rl_step_data *d = c->d;
+    c->counts[0] = c->counts[1] = 0;
     for (int o = 0; o < d->own; o++) {
-        if (d->own_prompt[o] % mb_count != mb) continue;
+        if (!in_leaf(c, d->own_prompt[o], -1)) continue;
+        for (int j = 0; j < d->G; j++) {
+            const rollout_sample *s = &d->samples[(size_t)d->own_prompt[o] * d->G + j];
+            int masked = c->t->cfg->grpo.overlong_filter && s->finish == ROLLOUT_FINISH_LENGTH;
+            if (!masked && s->n_ids > 0) c->counts[0] += 1, c->counts[1] += s->n_ids;
+        }
+    }
+    return rl_allreduce_sum_d(c->counts, 2, err);
+}
+
+/* Forward + GRPO loss + backward over the minibatch's own groups of one leaf (rl_leaf_fn):
+ * grad is overwritten. logp_diff (or NULL) receives the largest |recomputed - behaviour|
+ * log-prob: on the rollout's weights, how far the trainer's forward is from the sampler's. */
+static int update_leaf(void *ctx, int leaf, float *grad, int *present, rlpt_err *err) {
+    mb_ctx *c = ctx;
+    rl_trainer *t = c->t;
+    rl_step_data *d = c->d;
+    const rl_config *cfg = t->cfg;
+    const float *ref_lp = c->ref_lp;
+    double *m = c->m, *logp_diff = c->logp_diff;
+    int G = d->G, B = 0, T = 1, rc = 0;
+    for (int o = 0; o < d->own; o++) {
+        if (!in_leaf(c, d->own_prompt[o], leaf)) continue;
         for (int j = 0; j < G; j++) {
             const rollout_sample *s = &d->samples[(size_t)d->own_prompt[o] * G + j];
             int len = d->prompt_n[d->own_prompt[o]] + s->n_ids;
@@ -197,32 +240,23 @@ static int update_minibatch(rl_trainer *t, rl_step_data *d, int mb, int mb_count
             B++;
         }
     }
-    /* step-wide counts of this minibatch: unmasked sequences and tokens on all ranks */
-    double counts[2] = {0, 0};
-    for (int o = 0; o < d->own; o++) {
-        if (d->own_prompt[o] % mb_count != mb) continue;
-        for (int j = 0; j < G; j++) {
-            const rollout_sample *s = &d->samples[(size_t)d->own_prompt[o] * G + j];
-            int masked = cfg->grpo.overlong_filter && s->finish == ROLLOUT_FINISH_LENGTH;
-            if (!masked && s->n_ids > 0) counts[0] += 1, counts[1] += s->n_ids;
-        }
-    }
-    int rc = rl_allreduce_sum_d(counts, 2, err);
-    if (rc || B == 0) return rc;
+    *present = B > 0;
+    if (B == 0) return 0;
     int *ids = calloc((size_t)B * T, sizeof *ids), *tgt = calloc((size_t)B * T, sizeof *tgt);
     float *logp = calloc((size_t)B * T, sizeof *logp), *ent = calloc((size_t)B * T, sizeof *ent);
     float *dlogp = calloc((size_t)B * T, sizeof *dlogp);
+    float *lp_self = calloc((size_t)B * T, sizeof *lp_self);
     rl_grpo_seq *seqs = calloc((size_t)B, sizeof *seqs);
     float **dl = calloc((size_t)B, sizeof *dl);
     const float **refs = calloc((size_t)B, sizeof *refs);
-    if (!ids || !tgt || !logp || !ent || !dlogp || !seqs || !dl || !refs) {
+    if (!ids || !tgt || !logp || !ent || !dlogp || !lp_self || !seqs || !dl || !refs) {
         rc = rlpt_errf(err, RLPT_ENOMEM, "grpo: out of memory for a minibatch of %d x %d", B, T);
         goto done;
     }
     int b = 0;
     for (int o = 0; o < d->own; o++) {
         int p = d->own_prompt[o];
-        if (p % mb_count != mb) continue;
+        if (!in_leaf(c, p, leaf)) continue;
         for (int j = 0; j < G; j++, b++) {
             const rollout_sample *s = &d->samples[(size_t)p * G + j];
             int np = d->prompt_n[p];
@@ -236,7 +270,9 @@ static int update_minibatch(rl_trainer *t, rl_step_data *d, int mb, int mb_count
             seqs[b] = (rl_grpo_seq){
                 s->n_ids,
                 logp + (size_t)b * T + np - 1,
-                s->logprobs,
+                c->old_lp         ? c->old_lp + (size_t)(o * G + j) * cfg->rollout.max_new_tokens
+                : c->from_rollout ? s->logprobs
+                                  : lp_self + (size_t)b * T + np - 1,
                 ref_lp ? ref_lp + (size_t)(o * G + j) * cfg->rollout.max_new_tokens : NULL,
                 ent + (size_t)b * T + np - 1,
                 d->adv[o * G + j],
@@ -246,12 +282,19 @@ static int update_minibatch(rl_trainer *t, rl_step_data *d, int mb, int mb_count
     }
     policy_acts acts;
     memset(&acts, 0, sizeof acts);
-    int flags = POLICY_ACTS_TRAIN | (cfg->model.recompute ? POLICY_ACTS_RECOMPUTE : 0);
+    int flags =
+        c->old_out ? 0 : POLICY_ACTS_TRAIN | (cfg->model.recompute ? POLICY_ACTS_RECOMPUTE : 0);
     rc = policy_acts_init(&acts, &t->model.cfg, B, T, flags, err);
     /* the ratio's log-probs at the rollout temperature, as the sampler's (TRL, verl) */
     acts.inv_temperature = (float)(1.0 / cfg->rollout.temperature);
     if (!rc) rc = policy_forward(&t->model, &acts, ids, tgt, logp, ent, err);
-    if (!rc) {
+    if (!rc && c->old_out) { /* the pre-pass: keep the log-probs, no loss, no gradient */
+        *present = 0;
+        for (int i = 0; i < B; i++)
+            memcpy(c->old_out + (seqs[i].logp_old - c->old_lp), seqs[i].logp,
+                   (size_t)seqs[i].T * sizeof(float));
+    } else if (!rc) {
+        memcpy(lp_self, logp, (size_t)B * T * sizeof *lp_self);
         rl_grpo_opts go = {cfg->grpo.clip_low,
                            cfg->grpo.clip_high,
                            cfg->grpo.dual_clip,
@@ -261,15 +304,21 @@ static int update_minibatch(rl_trainer *t, rl_step_data *d, int mb, int mb_count
                            cfg->grpo.loss_agg,
                            cfg->grpo.loss_agg_tokens ? cfg->grpo.loss_agg_tokens
                                                      : cfg->rollout.max_new_tokens,
-                           counts[0] > 0 ? counts[0] : 1,
-                           counts[1] > 0 ? counts[1] : 1};
+                           c->counts[0] > 0 ? c->counts[0] : 1,
+                           c->counts[1] > 0 ? c->counts[1] : 1};
         if (cfg->grpo.entropy_coef == 0.0)
             for (int i = 0; i < B; i++) seqs[i].entropy = NULL;
-        for (int i = 0; logp_diff && i < B; i++)
-            for (int k = 0; k < seqs[i].T; k++) {
-                double diff = fabs((double)seqs[i].logp[k] - seqs[i].logp_old[k]);
-                if (diff > *logp_diff) *logp_diff = diff;
+        /* on the rollout's weights: the gap to the sampler's own log-probs */
+        for (int i = 0, b2 = 0; logp_diff && i < d->own; i++) {
+            if (!in_leaf(c, d->own_prompt[i], leaf)) continue;
+            for (int j = 0; j < G; j++, b2++) {
+                const rollout_sample *s = &d->samples[(size_t)d->own_prompt[i] * G + j];
+                for (int k = 0; k < s->n_ids; k++) {
+                    double diff = fabs((double)seqs[b2].logp[k] - s->logprobs[k]);
+                    if (diff > *logp_diff) *logp_diff = diff;
+                }
             }
+        }
         rl_grpo_stats st = {0};
         rl_grpo_loss(seqs, B, &go, dl, NULL, &st);
         /* entropy for the metrics even without an entropy bonus */
@@ -285,7 +334,8 @@ static int update_minibatch(rl_trainer *t, rl_step_data *d, int mb, int mb_count
         m[M_ENT] += ent_sum;
         m[M_RATIO] += st.ratio;
         m[M_LOSS] += st.loss;
-        policy_backward(&t->model, &acts, ids, tgt, dlogp, t->grads);
+        memset(grad, 0, t->model.layout.total * sizeof *grad);
+        policy_backward(&t->model, &acts, ids, tgt, dlogp, grad);
     }
     policy_acts_free(&acts);
 done:
@@ -294,6 +344,7 @@ done:
     free(logp);
     free(ent);
     free(dlogp);
+    free(lp_self);
     free(seqs);
     free(dl);
     free(refs);
@@ -345,6 +396,7 @@ static int reference_logprobs(rl_trainer *t, const rl_step_data *d, float *out, 
 static void take_group(rl_step_data *acc, rl_step_data *r, int i, int rank, int size, int n_fn) {
     int G = r->G, q = acc->P++;
     acc->example[q] = r->example[i];
+    acc->round_index[q] = i;
     acc->prompt_ids[q] = r->prompt_ids[i];
     r->prompt_ids[i] = NULL;
     acc->prompt_n[q] = r->prompt_n[i];
@@ -449,7 +501,7 @@ static int grpo_step(rl_trainer *t, const policy_lr_schedule *sched, int *perm, 
                      rlpt_err *err) {
     const rl_config *cfg = t->cfg;
     int G = cfg->grpo.group_size, rounds = 0;
-    double t0 = rl_now(), t_roll = 0, t_rew = 0, t_ref = 0, t_upd = 0, t_ar = 0;
+    double t0 = rl_now(), t_roll = 0, t_rew = 0, t_ref = 0, t_old = 0, t_upd = 0, t_ar = 0;
     double m[M_N];
     memset(m, 0, sizeof m);
     int n_fn = rl_rewards_count(t->rewards);
@@ -458,19 +510,41 @@ static int grpo_step(rl_trainer *t, const policy_lr_schedule *sched, int *perm, 
     memset(&d, 0, sizeof d);
     int rc = fn_m ? sample_groups(t, perm, epoch, &d, m, fn_m, &rounds, &t_roll, &t_rew, err)
                   : rlpt_errf(err, RLPT_ENOMEM, "grpo: out of memory");
-    float *ref_lp = NULL;
+    float *ref_lp = NULL, *old_lp = NULL;
     int n_own = d.own * G, max_new = cfg->rollout.max_new_tokens;
+    int from_rollout = cfg->grpo.old_logprobs == RL_OLD_LOGPROBS_ROLLOUT;
+    int kl_reward = t->have_ref && cfg->grpo.kl_in == RL_KL_IN_REWARD;
+    /* The ratio's old log-probs, recomputed by the trainer as verl does (the sampler's differ in
+     * the last bits with the rollout's batching, i.e. with the rank count): a forward pass
+     * before any update, needed when several updates follow or the KL goes in the reward; with
+     * one update the forward's own values serve, detached. */
+    if (!rc && !from_rollout && n_own &&
+        (cfg->grpo.mu > 1 || cfg->grpo.minibatches > 1 || kl_reward)) {
+        double r0 = rl_now();
+        old_lp = calloc((size_t)n_own * max_new, sizeof *old_lp);
+        if (!old_lp) rc = rlpt_errf(err, RLPT_ENOMEM, "grpo: out of memory");
+        for (int mb = 0; !rc && mb < cfg->grpo.minibatches; mb++) {
+            mb_ctx c = {t, &d, mb, cfg->grpo.minibatches, NULL, m, NULL, {1, 1}, old_lp, 0, old_lp};
+            int present = 0, step = t->n_leaves ? t->size : 1;
+            for (int leaf = t->n_leaves ? t->rank : -1; !rc && leaf < t->n_leaves; leaf += step) {
+                rc = update_leaf(&c, leaf, NULL, &present, err);
+                if (leaf < 0) break;
+            }
+        }
+        t_old = rl_now() - r0;
+    }
     if (!rc && t->have_ref && n_own) {
         double r0 = rl_now();
         ref_lp = calloc((size_t)n_own * max_new, sizeof *ref_lp);
         rc = ref_lp ? reference_logprobs(t, &d, ref_lp, err)
                     : rlpt_errf(err, RLPT_ENOMEM, "grpo: out of memory");
-        if (!rc && cfg->grpo.kl_in == RL_KL_IN_REWARD)
+        if (!rc && kl_reward)
             for (int k = 0; k < n_own; k++) {
                 const rollout_sample *s = &d.samples[(size_t)d.own_prompt[k / G] * G + k % G];
-                d.reward[k] -=
-                    cfg->grpo.beta * rl_grpo_kl_penalty(s->logprobs, ref_lp + (size_t)k * max_new,
-                                                        s->n_ids, cfg->grpo.kl_estimator);
+                d.reward[k] -= cfg->grpo.beta *
+                               rl_grpo_kl_penalty(
+                                   old_lp ? old_lp + (size_t)k * max_new : s->logprobs,
+                                   ref_lp + (size_t)k * max_new, s->n_ids, cfg->grpo.kl_estimator);
             }
         t_ref = rl_now() - r0;
     }
@@ -497,14 +571,20 @@ static int grpo_step(rl_trainer *t, const policy_lr_schedule *sched, int *perm, 
     float lr = policy_lr_at(sched, t->stage_step);
     for (int pass = 0; !rc && d.P > 0 && pass < cfg->grpo.mu; pass++)
         for (int mb = 0; !rc && mb < cfg->grpo.minibatches; mb++) {
-            memset(t->grads, 0, t->model.layout.total * sizeof(float));
             /* the first update runs on the rollout's weights: measure the log-prob gap there */
-            rc = update_minibatch(t, &d, mb, cfg->grpo.minibatches, ref_lp, m,
-                                  pass == 0 && mb == 0 ? &logp_diff : NULL, err);
-            rc = rl_mpi_agree(rc, err);
-            double a0 = rl_now();
-            if (!rc) rc = rl_allreduce_sum_f(t->grads, t->model.layout.total, err);
-            t_ar += rl_now() - a0;
+            mb_ctx c = {t,
+                        &d,
+                        mb,
+                        cfg->grpo.minibatches,
+                        ref_lp,
+                        m,
+                        pass == 0 && mb == 0 ? &logp_diff : NULL,
+                        {0, 0},
+                        old_lp,
+                        from_rollout,
+                        NULL};
+            rc = minibatch_counts(&c, err);
+            if (!rc) rc = rl_update_grads(t, update_leaf, &c, &t_ar, err);
             if (rc) break;
             gnorm = policy_grad_clip(t->grads, t->model.layout.total, (float)cfg->optim.grad_clip);
             policy_adamw_step(&t->opt, &t->model.layout, t->model.params, t->grads, lr);
@@ -530,14 +610,15 @@ static int grpo_step(rl_trainer *t, const policy_lr_schedule *sched, int *perm, 
             "\"entropy\":%.6g,\"ratio\":%.6g,\"logp_diff_max\":%.3g,"
             "\"reward_timeouts\":%.0f,\"grad_norm\":%.6g,"
             "\"lr\":%.6g,\"tokens_per_s\":%.1f,\"time_rollout_s\":%.3f,"
-            "\"time_reward_s\":%.3f,\"time_reference_s\":%.3f,\"time_update_s\":%.3f,"
-            "\"time_allreduce_s\":%.3f,\"time_s\":%.3f,\"sample_rounds\":%d,"
+            "\"time_reward_s\":%.3f,\"time_reference_s\":%.3f,\"time_old_logprobs_s\":%.3f,"
+            "\"time_update_s\":%.3f,\"time_allreduce_s\":%.3f,\"time_s\":%.3f,\"sample_rounds\":%d,"
             "\"groups_trained\":%d}",
             t->step, t->stage_step, mean, sqrt(var > 0 ? var : 0), m[M_CORRECT] / ns, m[M_LEN] / ns,
             m[M_TRUNC] / ns, m[M_GROUPS] > 0 ? m[M_ZERO_STD] / m[M_GROUPS] : 0, m[M_LOSS],
             m[M_CLIP_LO] / nt, m[M_CLIP_HI] / nt, m[M_DUAL] / nt, m[M_KL] / nt, m[M_ENT] / nt,
             m[M_RATIO] / nt, logp_diff, m[M_TIMEOUTS], gnorm, (double)lr,
-            m[M_LEN] / (dt > 0 ? dt : 1e-9), t_roll, t_rew, t_ref, t_upd, t_ar, dt, rounds, d.P);
+            m[M_LEN] / (dt > 0 ? dt : 1e-9), t_roll, t_rew, t_ref, t_old, t_upd, t_ar, dt, rounds,
+            d.P);
         /* each reward function's mean and std over the sampled completions, unweighted */
         for (int f = 0; f < n_fn && len > 0 && (size_t)len < sizeof line; f++) {
             double fm = fn_m[2 * f] / ns,
@@ -577,6 +658,7 @@ static int grpo_step(rl_trainer *t, const policy_lr_schedule *sched, int *perm, 
     }
     rc = rl_mpi_agree(rc, err);
     free(ref_lp);
+    free(old_lp);
     free(fn_m);
     rl_step_data_free(&d);
     return rc;

@@ -33,6 +33,64 @@ int rl_data_index(const rl_dataset *ds, uint64_t seed, long k, int *perm, long *
     return perm[k % ds->n];
 }
 
+/* One SFT step's rows on this rank: batch row i = rank + r * ranks at row r (stride T). */
+typedef struct sft_ctx {
+    rl_trainer *t;
+    int *ids, *tgt, *len; /* [rows * T], [rows * T], [rows] */
+    int rows, T;
+    double tokens; /* completion tokens of the batch on all ranks: the loss's normaliser */
+    double loss;   /* -sum log p of this rank's rows, summed over the leaves it computed */
+} sft_ctx;
+
+/* Forward + backward of the rows of one leaf (row i belongs to leaf i % n_leaves; -1: every own
+ * row) at their own longest length; grad is overwritten (rl_leaf_fn). */
+static int sft_leaf(void *ctx, int leaf, float *grad, int *present, rlpt_err *err) {
+    sft_ctx *c = ctx;
+    rl_trainer *t = c->t;
+    int B = 0, T = 1;
+    for (int r = 0; r < c->rows; r++) {
+        int i = t->rank + r * t->size;
+        if (leaf >= 0 && i % t->n_leaves != leaf) continue;
+        B++;
+        if (c->len[r] > T) T = c->len[r];
+    }
+    *present = B > 0;
+    if (B == 0) return 0;
+    int *ids = malloc((size_t)B * T * sizeof *ids), *tgt = malloc((size_t)B * T * sizeof *tgt);
+    float *logp = malloc((size_t)B * T * sizeof *logp);
+    float *dlogp = malloc((size_t)B * T * sizeof *dlogp);
+    int rc = ids && tgt && logp && dlogp
+                 ? 0
+                 : rlpt_errf(err, RLPT_ENOMEM, "sft: out of memory for a batch of %d x %d", B, T);
+    for (int r = 0, b = 0; !rc && r < c->rows; r++) {
+        int i = t->rank + r * t->size;
+        if (leaf >= 0 && i % t->n_leaves != leaf) continue;
+        memcpy(ids + (size_t)b * T, c->ids + (size_t)r * c->T, (size_t)T * sizeof *ids);
+        memcpy(tgt + (size_t)b * T, c->tgt + (size_t)r * c->T, (size_t)T * sizeof *tgt);
+        b++;
+    }
+    policy_acts acts;
+    memset(&acts, 0, sizeof acts);
+    int flags = POLICY_ACTS_TRAIN | (t->cfg->model.recompute ? POLICY_ACTS_RECOMPUTE : 0);
+    if (!rc) rc = policy_acts_init(&acts, &t->model.cfg, B, T, flags, err);
+    if (!rc) rc = policy_forward(&t->model, &acts, ids, tgt, logp, NULL, err);
+    if (!rc) {
+        float scale = (float)(-1.0 / (c->tokens > 0 ? c->tokens : 1.0));
+        for (size_t k = 0; k < (size_t)B * T; k++) {
+            if (tgt[k] >= 0) c->loss -= logp[k];
+            dlogp[k] = tgt[k] < 0 ? 0.0f : scale;
+        }
+        memset(grad, 0, t->model.layout.total * sizeof *grad);
+        policy_backward(&t->model, &acts, ids, tgt, dlogp, grad);
+    }
+    policy_acts_free(&acts);
+    free(ids);
+    free(tgt);
+    free(logp);
+    free(dlogp);
+    return rc;
+}
+
 int rl_sft_stage(rl_trainer *t, rlpt_err *err) {
     const rl_config *cfg = t->cfg;
     const rl_dataset *ds = t->sft.n ? &t->sft : &t->train;
@@ -42,13 +100,13 @@ int rl_sft_stage(rl_trainer *t, rlpt_err *err) {
                          "completion}) or use data.format: synthetic");
     int B = cfg->sft.batch_size, T = t->model.cfg.max_pos;
     int b_local = B / t->size + (t->rank < B % t->size);
+    sft_ctx c = {t, NULL, NULL, NULL, b_local, T, 0, 0};
     int *perm = malloc((size_t)ds->n * sizeof *perm);
-    int *ids = malloc((size_t)(b_local ? b_local : 1) * T * sizeof *ids);
-    int *tgt = malloc((size_t)(b_local ? b_local : 1) * T * sizeof *tgt);
-    float *logp = malloc((size_t)(b_local ? b_local : 1) * T * sizeof *logp);
-    float *dlogp = malloc((size_t)(b_local ? b_local : 1) * T * sizeof *dlogp);
+    c.ids = malloc((size_t)(b_local ? b_local : 1) * T * sizeof *c.ids);
+    c.tgt = malloc((size_t)(b_local ? b_local : 1) * T * sizeof *c.tgt);
+    c.len = calloc((size_t)(b_local ? b_local : 1), sizeof *c.len);
     int rc = 0;
-    if (!perm || !ids || !tgt || !logp || !dlogp)
+    if (!perm || !c.ids || !c.tgt || !c.len)
         rc = rlpt_errf(err, RLPT_ENOMEM, "sft: out of memory for a batch of %d x %d", b_local, T);
     policy_lr_schedule sched = {cfg->optim.schedule == RL_SCHED_COSINE ? POLICY_LR_COSINE
                                 : cfg->optim.warmup_steps > 0          ? POLICY_LR_LINEAR_WARMUP
@@ -58,8 +116,8 @@ int rl_sft_stage(rl_trainer *t, rlpt_err *err) {
     long epoch = -1;
     for (; !rc && t->stage_step < cfg->sft.steps; t->stage_step++, t->step++) {
         double t0 = rl_now();
-        /* this rank's examples of the step, encoded; T_step is the longest */
-        int t_step = 1;
+        /* this rank's examples of the step (batch rows rank, rank + ranks, ...), encoded */
+        double sums[3] = {0, 0, b_local}; /* -sum logp, tokens, examples */
         for (int i = t->rank, r = 0; i < B && !rc; i += t->size, r++) {
             long k = t->stage_step * (long)B + i;
             const rl_example *e =
@@ -67,46 +125,20 @@ int rl_sft_stage(rl_trainer *t, rlpt_err *err) {
             char *prompt = NULL;
             rc = rl_trainer_prompt(t, e->prompt, &prompt, err);
             int n = rc ? rc
-                       : rl_trainer_encode_pair(t, prompt, e->target, 1, ids + (size_t)r * T,
-                                                tgt + (size_t)r * T, T, err);
+                       : rl_trainer_encode_pair(t, prompt, e->target, 1, c.ids + (size_t)r * T,
+                                                c.tgt + (size_t)r * T, T, err);
             free(prompt);
-            if (n < 0)
-                rc = n;
-            else if (n > t_step)
-                t_step = n;
-        }
-        /* compact rows from stride T to stride t_step */
-        for (int r = 1; !rc && r < b_local; r++) {
-            memmove(ids + (size_t)r * t_step, ids + (size_t)r * T, (size_t)t_step * sizeof *ids);
-            memmove(tgt + (size_t)r * t_step, tgt + (size_t)r * T, (size_t)t_step * sizeof *tgt);
-        }
-        policy_acts acts;
-        memset(&acts, 0, sizeof acts);
-        double sums[3] = {0, 0, 0}; /* -sum logp, tokens, examples */
-        if (!rc && b_local > 0) {
-            int flags = POLICY_ACTS_TRAIN | (cfg->model.recompute ? POLICY_ACTS_RECOMPUTE : 0);
-            rc = policy_acts_init(&acts, &t->model.cfg, b_local, t_step, flags, err);
-            if (!rc) rc = policy_forward(&t->model, &acts, ids, tgt, logp, NULL, err);
-            for (size_t i = 0; !rc && i < (size_t)b_local * t_step; i++) {
-                if (tgt[i] < 0) continue;
-                sums[0] -= logp[i];
-                sums[1] += 1;
-            }
-            sums[2] = b_local;
+            if (n < 0) rc = n;
+            c.len[r] = n > 0 ? n : 1;
+            for (int p = 0; !rc && p < c.len[r]; p++) sums[1] += c.tgt[(size_t)r * T + p] >= 0;
         }
         rc = rl_mpi_agree(rc, err);
-        if (!rc) rc = rl_allreduce_sum_d(sums, 3, err);
-        if (!rc) {
-            memset(t->grads, 0, t->model.layout.total * sizeof(float));
-            if (b_local > 0) {
-                float scale = (float)(-1.0 / (sums[1] > 0 ? sums[1] : 1.0));
-                for (size_t i = 0; i < (size_t)b_local * t_step; i++)
-                    dlogp[i] = tgt[i] < 0 ? 0.0f : scale;
-                policy_backward(&t->model, &acts, ids, tgt, dlogp, t->grads);
-            }
-            rc = rl_allreduce_sum_f(t->grads, t->model.layout.total, err);
-        }
-        policy_acts_free(&acts);
+        if (!rc) rc = rl_allreduce_sum_d(sums + 1, 2, err);
+        c.tokens = sums[1];
+        c.loss = 0;
+        if (!rc) rc = rl_update_grads(t, sft_leaf, &c, NULL, err);
+        sums[0] = c.loss;
+        if (!rc) rc = rl_allreduce_sum_d(sums, 1, err);
         if (rc) break;
         double gnorm =
             policy_grad_clip(t->grads, t->model.layout.total, (float)cfg->optim.grad_clip);
@@ -140,9 +172,8 @@ int rl_sft_stage(rl_trainer *t, rlpt_err *err) {
         }
     }
     free(perm);
-    free(ids);
-    free(tgt);
-    free(logp);
-    free(dlogp);
+    free(c.ids);
+    free(c.tgt);
+    free(c.len);
     return rc;
 }

@@ -103,7 +103,7 @@ static int init_config(const rl_trainer *t, policy_config *pc, rlpt_err *err) {
     pc->rope_theta = cfg->model.init.rope_theta;
     pc->rms_eps = cfg->model.init.rms_norm_eps;
     pc->tied = cfg->model.init.tie_embeddings;
-    pc->V = policy_tokenizer_vocab_size(t->tok);
+    pc->V = cfg->model.init.vocab ? cfg->model.init.vocab : policy_tokenizer_vocab_size(t->tok);
     pc->bos_id = policy_tokenizer_bos_id(t->tok);
     pc->n_eos = 0;
     int32_t eos = policy_tokenizer_eos_id(t->tok);
@@ -131,7 +131,8 @@ static void human(char *buf, size_t n, double bytes) {
  * the largest update (a GRPO minibatch: the groups a rank owns / minibatches x G sequences of
  * max_prompt_tokens + max_new_tokens; with dynamic sampling a rank may own up to all P
  * groups; an SFT batch share at the same length, SFT traces being planned at that length);
- * and the KV cache of every rollout engine the pipeline makes (GRPO, eval, rejection).
+ * the KV cache of every rollout engine the pipeline makes (GRPO, eval, rejection); and the
+ * gradient tree's buffers (rl/grad_tree.c).
  * The limit is system.memory_limit_gib, or MemAvailable shared by this node's ranks. */
 static int check_memory(const rl_trainer *t, const policy_config *pc, rlpt_err *err) {
     const rl_config *cfg = t->cfg;
@@ -172,33 +173,40 @@ static int check_memory(const rl_trainer *t, const policy_config *pc, rlpt_err *
         rl_engine_config(cfg, pc, 0, cfg->rejection.samples, &rc);
         kv += (double)rollout_kv_bytes(pc, &rc);
     }
-    double total = (double)mp.total + ref_bytes + kv;
+    /* the gradient tree's buffers (training only) */
+    double tree =
+        flags && rl_tree_usable(cfg->system.deterministic_ranks, t->size)
+            ? (double)rl_tree_buffers(cfg->system.deterministic_ranks, t->size) * (double)mp.grads
+            : 0;
+    double total = (double)mp.total + ref_bytes + kv + tree;
     double limit = cfg->system.memory_limit_gib > 0 ? cfg->system.memory_limit_gib * 1073741824.0
                                                     : (double)policy_mem_available() / local;
-    char w[32], g[32], m[32], a[32], r[32], k[32], tot[32], lim[32];
+    char w[32], g[32], m[32], a[32], r[32], k[32], tr[32], tot[32], lim[32];
     human(w, sizeof w, (double)mp.params);
     human(g, sizeof g, (double)mp.grads);
     human(m, sizeof m, (double)mp.moments);
     human(a, sizeof a, (double)mp.acts);
     human(r, sizeof r, ref_bytes);
     human(k, sizeof k, kv);
+    human(tr, sizeof tr, tree);
     human(tot, sizeof tot, total);
     human(lim, sizeof lim, limit);
     if (total > limit)
         return rlpt_errf(err, RLPT_ENOMEM,
                          "memory plan: a rank needs %s (weights %s, gradients %s, AdamW moments "
-                         "%s, activations %s for %d x %d tokens, KL reference %s, KV caches %s) "
-                         "but %s is available to it%s; lower grpo.prompts_per_step, "
-                         "grpo.group_size, sft.batch_size, data.max_prompt_tokens or "
-                         "rollout.max_new_tokens, raise grpo.minibatches, turn on "
-                         "model.recompute, or run fewer ranks per node",
-                         tot, w, g, m, a, B, T, r, k, lim,
+                         "%s, activations %s for %d x %d tokens, KL reference %s, KV caches %s, "
+                         "gradient tree %s) but %s is available to it%s; lower "
+                         "grpo.prompts_per_step, grpo.group_size, sft.batch_size, "
+                         "data.max_prompt_tokens or rollout.max_new_tokens, raise "
+                         "grpo.minibatches, turn on model.recompute, lower "
+                         "system.deterministic_ranks, or run fewer ranks per node",
+                         tot, w, g, m, a, B, T, r, k, tr, lim,
                          cfg->system.memory_limit_gib > 0 ? " (system.memory_limit_gib)" : "");
     if (rl_mpi_should_print())
         fprintf(stderr,
                 "memory plan per rank: %s of %s (weights %s, gradients %s, AdamW %s, "
-                "activations %s, KL reference %s, KV caches %s)\n",
-                tot, lim, w, g, m, a, r, k);
+                "activations %s, KL reference %s, KV caches %s, gradient tree %s)\n",
+                tot, lim, w, g, m, a, r, k, tr);
     return 0;
 }
 
@@ -328,6 +336,8 @@ static void trainer_free(rl_trainer *t) {
     policy_model_free(&t->model);
     policy_adamw_free(&t->opt);
     free(t->grads);
+    for (int i = 0; t->tree_tmp && i < t->n_tree_tmp; i++) free(t->tree_tmp[i]);
+    free(t->tree_tmp);
     rl_dataset_free(&t->train);
     rl_dataset_free(&t->eval);
     rl_dataset_free(&t->sft);
@@ -383,6 +393,23 @@ static int setup(rl_trainer *t, const rl_config *cfg, rlpt_err *err) {
     if (!(t->grads = calloc(t->model.layout.total, sizeof(float))))
         return rlpt_errf(err, RLPT_ENOMEM, "out of memory for %zu gradients",
                          t->model.layout.total);
+    /* the gradient tree: bit-identical weights across power-of-two rank counts */
+    int leaves = cfg->system.deterministic_ranks;
+    if (rl_tree_usable(leaves, t->size)) {
+        t->n_leaves = leaves;
+        t->n_tree_tmp = rl_tree_buffers(leaves, t->size);
+        t->tree_tmp = calloc((size_t)t->n_tree_tmp, sizeof *t->tree_tmp);
+        for (int i = 0; t->tree_tmp && i < t->n_tree_tmp; i++)
+            if (!(t->tree_tmp[i] = malloc(t->model.layout.total * sizeof(float))))
+                return rlpt_errf(err, RLPT_ENOMEM, "out of memory for the gradient tree");
+        if (!t->tree_tmp) return rlpt_errf(err, RLPT_ENOMEM, "out of memory");
+    } else if (leaves > 1 && rl_mpi_should_print()) {
+        fprintf(stderr,
+                "note: %d ranks: gradients summed by MPI_Allreduce, so weights match "
+                "other rank counts to rounding, not bit for bit (that needs a power of "
+                "two up to system.deterministic_ranks = %d)\n",
+                t->size, leaves);
+    }
     return load_datasets(t, err);
 }
 

@@ -26,6 +26,9 @@ typedef struct rl_trainer {
      * optimizer step (metrics and checkpoints are keyed by it) */
     int stage;
     long stage_step, step;
+    int n_leaves;     /* gradient tree leaves (rl/grad_tree.c), 0: MPI's allreduce */
+    float **tree_tmp; /* its buffers */
+    int n_tree_tmp;
     long data_pos; /* GRPO: prompts drawn in this stage (more than steps x P with dynamic
                       sampling); -1 when unknown */
     double t_start;
@@ -63,6 +66,7 @@ typedef struct rl_step_data {
     int32_t **prompt_ids;          /* [P] */
     int *prompt_n;                 /* [P] */
     int *example;                  /* [P] dataset index, set by the caller (malloc'd) */
+    int *round_index;              /* [P] index in its sampling round (owner: that % ranks) */
     rollout_sample *samples;       /* [P * G]; own ones filled (all of them on rank 0) */
     double *reward, *per_fn, *adv; /* [own * G], [n_fn][fn_stride], [own * G] */
     int fn_stride;                 /* >= own * G */
@@ -98,6 +102,25 @@ int rl_trainer_prompt_ids(const rl_trainer *t, const char *question, int32_t **i
 
 /* Writes checkpoints/step-<t->step> and moves `latest` (rank 0 writes; all agree). */
 int rl_trainer_checkpoint(rl_trainer *t, rlpt_err *err);
+
+/* ---- gradients summed in a fixed tree (rl/grad_tree.c) ---- */
+
+/* Computes leaf `leaf`'s gradient into grad (overwriting it), or leaf -1: every leaf this rank
+ * holds at once; *present = 0 when the leaf is empty (grad then unread). */
+typedef int (*rl_leaf_fn)(void *ctx, int leaf, float *grad, int *present, rlpt_err *err);
+/* 1 when size ranks can share n_leaves leaves in the tree: both powers of two, size <= leaves. */
+int rl_tree_usable(int n_leaves, int size);
+/* Gradient buffers of n floats rl_tree_allreduce needs on each rank. */
+int rl_tree_buffers(int n_leaves, int size);
+/* The sum over leaves 0..n_leaves-1 (leaf l computed by rank l % size) in out on every rank,
+ * the same bits for every usable size; tmp holds rl_tree_buffers(n_leaves, size) buffers;
+ * *t_comm (may be NULL) += the time spent in communication. */
+int rl_tree_allreduce(rl_leaf_fn fn, void *ctx, int n_leaves, int rank, int size, float *out,
+                      size_t n, float **tmp, double *t_comm, rlpt_err *err);
+
+/* The step's gradient in t->grads on every rank: fn's leaves summed in the tree when
+ * t->n_leaves, else fn(-1) on each rank and MPI's allreduce. */
+int rl_update_grads(rl_trainer *t, rl_leaf_fn fn, void *ctx, double *t_comm, rlpt_err *err);
 
 /* Wall-clock seconds since an arbitrary origin. */
 double rl_now(void);
