@@ -9,9 +9,11 @@ static const char usage[] =
     "usage: rlpt eval CONFIG.yaml [--set key=value]...\n"
     "\n"
     "Evaluates the config's model on data.eval (or the synthetic task's held-out problems):\n"
-    "eval.samples samples per problem at eval.temperature (0 = greedy); pass@1 and, with\n"
-    "several samples, pass@k (unbiased estimator). Writes RUN_DIR/eval.jsonl and prints the\n"
-    "figures. Runs under mpirun: problem i is evaluated on rank i % ranks.\n";
+    "eval.samples = n samples per problem at eval.temperature (0 = greedy); pass@1 and, with\n"
+    "several samples, pass@k for k = 2, 4, ... and n (unbiased estimator) and, when the first\n"
+    "reward is math or gsm8k, maj@n (majority vote over equivalent answers). Writes\n"
+    "RUN_DIR/eval.jsonl and prints the figures. Runs under mpirun: problem i is evaluated on\n"
+    "rank i % ranks. Loads no optimizer: a model needs its weights and KV cache only.\n";
 
 static int run(int argc, char **argv, rlpt_err *err) {
     rl_cli_config_args a;

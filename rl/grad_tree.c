@@ -15,9 +15,10 @@
  * sum is the same bits. An empty leaf is absent, never a zero added (x + 0 can turn -0 into
  * +0, which a byte comparison of the AdamW moments would see).
  * Cost: the leaves' smaller matrix products and log2(n_leaves / size) gradient buffers on
- * each rank (rl_tree_buffers), and a tree of sends instead of MPI's allreduce. Assumes each leaf's gradient is itself reproducible, which holds
- * for rlpt's kernels and OpenBLAS's level-3 routines (threads split rows and columns, never the
- * inner dimension) and is what tests/rl/grpo_train.sh checks. */
+ * each rank (rl_tree_buffers), and a tree of sends instead of MPI's allreduce. Assumes each leaf's
+ * gradient is itself reproducible, which holds for rlpt's kernels and OpenBLAS's level-3 routines
+ * (threads split rows and columns, never the inner dimension) and is what tests/rl/grpo_train.sh
+ * checks. */
 #include <limits.h>
 #include <mpi.h>
 #include <stdlib.h>

@@ -102,6 +102,12 @@ static int check_config(const policy_config *mc, const rollout_config *cfg,
                          "prompts of %d tokens leave no room to generate: the model's "
                          "max_position_embeddings is %d",
                          cfg->max_prompt_tokens, mc->max_pos);
+    if (mc->sliding_window && tcap_of(mc, cfg) > mc->sliding_window)
+        return rlpt_errf(err, RLPT_EINVAL,
+                         "prompts of up to %d tokens plus %d new ones pass the model's "
+                         "sliding_window of %d, which rlpt does not implement (full attention "
+                         "would be wrong past it); lower the prompt or generation length",
+                         cfg->max_prompt_tokens, cfg->max_new_tokens, mc->sliding_window);
     if (cfg->n_stop > 0 && !tok)
         return rlpt_errf(err, RLPT_EINVAL,
                          "stop strings need the model's tokenizer (tokenizer.json beside the "

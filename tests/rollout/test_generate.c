@@ -373,6 +373,15 @@ static void refusals(void **state) {
     cfg.stop = s;
     assert_int_equal(rollout_engine_init(&e, &m, NULL, &cfg, 1, &err), RLPT_EINVAL);
     assert_non_null(strstr(err.msg, "tokenizer"));
+    /* a Mistral-style sliding window is not implemented: generating past it is refused, not
+     * silently computed with full attention */
+    cfg.n_stop = 0;
+    m.cfg.sliding_window = 6;
+    assert_int_equal(rollout_engine_init(&e, &m, NULL, &cfg, 1, &err), RLPT_EINVAL);
+    assert_non_null(strstr(err.msg, "sliding_window of 6"));
+    m.cfg.sliding_window = 8; /* 4 + 4 positions fit */
+    assert_int_equal(rollout_engine_init(&e, &m, NULL, &cfg, 1, &err), 0);
+    rollout_engine_free(e);
     policy_model_free(&m);
 }
 
