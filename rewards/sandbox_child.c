@@ -66,14 +66,21 @@ static void close_from(int lo) {
     for (int fd = lo; fd < 4096; fd++) close(fd);
 }
 
-/* Puts the four fds at 0, 1, 2, 3 and closes every other fd (other slots' pipes included). */
-static int fds_to_0123(const run_ctx *c) {
-    int src[4] = {c->in_r, c->out_w, c->err_w, c->st_w}, hi[4];
-    for (int i = 0; i < 4; i++)
+/* Puts stdin, stdout and stderr at 0-2, the passed fds at 3.., the status pipe right after them
+ * (c->st_fd), and closes every other fd (other slots' pipes included). */
+static int place_fds(const run_ctx *c) {
+    int src[3 + SANDBOX_MAX_PASS_FDS + 1], hi[3 + SANDBOX_MAX_PASS_FDS + 1], n = 0;
+    src[n++] = c->in_r;
+    src[n++] = c->out_w;
+    src[n++] = c->err_w;
+    for (int i = 0; i < c->ex->n_pass_fds; i++) src[n++] = c->ex->pass_fds[i];
+    src[n++] = c->st_w;
+    /* above every target first, so that no dup2 overwrites a source still to be moved */
+    for (int i = 0; i < n; i++)
         if ((hi[i] = fcntl(src[i], F_DUPFD, 100)) < 0) return -1;
-    for (int i = 0; i < 4; i++)
+    for (int i = 0; i < n; i++)
         if (dup2(hi[i], i) < 0) return -1;
-    close_from(4);
+    close_from(n);
     return 0;
 }
 
@@ -82,7 +89,7 @@ static void payload(const run_ctx *c) {
     const sandbox *sb = c->sb;
     const sandbox_limits *l = &c->ex->limits;
     int step = STEP_RLIMIT;
-    fcntl(3, F_SETFD, FD_CLOEXEC);
+    fcntl(c->st_fd, F_SETFD, FD_CLOEXEC);
     rlim_t cpu = (rlim_t)ceil(l->cpu_s);
     struct {
         int res;
@@ -128,10 +135,10 @@ static void payload(const run_ctx *c) {
         prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0);
     }
     execve(c->ex->argv[0], (char *const *)c->ex->argv, (char *const *)c->envp);
-    send_msg(3, MSG_EXEC, 0, errno, 0, 0);
+    send_msg(c->st_fd, MSG_EXEC, 0, errno, 0, 0);
     _exit(127);
 fail:
-    send_msg(3, MSG_SETUP, step, errno, 0, 0);
+    send_msg(c->st_fd, MSG_SETUP, step, errno, 0, 0);
     _exit(127);
 }
 
@@ -231,24 +238,24 @@ void sandbox_child_init(const run_ctx *c) {
     /* if the supervisor dies (rlpt crashes, is killed), so does init, and with it the box */
     prctl(PR_SET_PDEATHSIG, SIGKILL, 0, 0, 0);
     umask(022); /* the caller's umask (077, say) would make /src unreadable to the payload */
-    if (fds_to_0123(c) != 0) {
+    if (place_fds(c) != 0) {
         send_msg(c->st_w, MSG_SETUP, STEP_FDS, errno, 0, 0);
         _exit(1);
     }
     int step = build_root(c);
     if (step) {
-        send_msg(3, MSG_SETUP, step, errno, 0, 0);
+        send_msg(c->st_fd, MSG_SETUP, step, errno, 0, 0);
         _exit(1);
     }
     long pid = sandbox_raw_clone(0);
     if (pid < 0) {
-        send_msg(3, MSG_SETUP, STEP_FORK, errno, 0, 0);
+        send_msg(c->st_fd, MSG_SETUP, STEP_FORK, errno, 0, 0);
         _exit(1);
     }
     if (pid == 0) payload(c);
-    close(0); /* only the payload's tree holds the pipes now: EOF means it is done */
-    close(1);
-    close(2);
+    /* only the payload's tree holds the pipes and the passed fds now: EOF on them means it is
+     * done (or, for a passed socket, that the box is) */
+    for (int fd = 0; fd < c->st_fd; fd++) close(fd);
     for (;;) {
         int st;
         struct rusage ru;
@@ -258,7 +265,7 @@ void sandbox_child_init(const run_ctx *c) {
         if (w == pid) {
             int64_t cpu = (int64_t)(ru.ru_utime.tv_sec + ru.ru_stime.tv_sec) * 1000000 +
                           ru.ru_utime.tv_usec + ru.ru_stime.tv_usec;
-            send_msg(3, MSG_STATUS, 0, 0, st, cpu);
+            send_msg(c->st_fd, MSG_STATUS, 0, 0, st, cpu);
             _exit(0); /* the kernel now kills every other process of the namespace */
         }
     }
@@ -269,6 +276,6 @@ void sandbox_child_none(const run_ctx *c) {
     reset_signals();
     prctl(PR_SET_PDEATHSIG, SIGKILL, 0, 0, 0);
     umask(022);
-    if (fds_to_0123(c) != 0) _exit(127);
+    if (place_fds(c) != 0) _exit(127);
     payload(c);
 }

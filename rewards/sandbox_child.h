@@ -60,7 +60,8 @@ const char *sandbox_step_name(int step);
 typedef struct run_ctx {
     const sandbox *sb;
     const sandbox_exec *ex;
-    int in_r, out_w, err_w, st_w;
+    int in_r, out_w, err_w, st_w; /* the child's ends, where the supervisor has them */
+    int st_fd;                    /* where the status pipe goes: 3 + n_pass_fds */
     char root_opts[96], box_opts[128];
     char src_path[MAX_FILES][160];
     char box_dir[96]; /* SANDBOX_NONE: the temporary directory's box/ */
