@@ -50,7 +50,8 @@ static double now_s(void) {
 static int rm_entry(const char *path, const struct stat *st, int flag, struct FTW *ftw) {
     (void)st, (void)flag, (void)ftw;
     chmod(path, 0700);
-    return remove(path) == 0 ? 0 : 0;
+    remove(path); /* best effort: carry on with the rest of the tree */
+    return 0;
 }
 
 static int make_none_dir(run_ctx *c, char *tmp, size_t cap, rlpt_err *err) {
@@ -161,18 +162,19 @@ static void verdict_from_status(sandbox_result *res, int st, const sandbox_limit
 /* One execution in flight, from its clone to its result. */
 typedef struct box {
     run_ctx c;
-    int ns;
-    long pid;     /* init (or mode none's child); -1 before the clone and once reaped */
-    int pidfd;    /* -1 where pidfd_open is missing: then waitid polls */
-    int in_fd;    /* the supervisor's end of stdin (a socket), -1 once all is written */
-    int st_r;     /* the status pipe init reports on */
-    int child[4]; /* the child's ends of stdin, stdout, stderr, status until the clone */
     capture co, ce;
     size_t in_off;
     double t0, t_end, deadline;
     double cut_at;    /* when a partner ended plus the linger; 0 while none has */
     double killed_at; /* when the supervisor killed it (wall, OLE or cut); 0 if it has not */
-    int exited, killed_wall, killed_ole, killed_cut, done;
+    long pid;         /* init (or mode none's child); -1 before the clone and once reaped */
+    int ns;
+    int pidfd;    /* -1 where pidfd_open is missing: then waitid polls */
+    int in_fd;    /* the supervisor's end of stdin (a socket), -1 once all is written */
+    int st_r;     /* the status pipe init reports on */
+    int child[4]; /* the child's ends of stdin, stdout, stderr, status until the clone */
+    int exited, killed_wall, killed_ole, killed_cut;
+    int done; /* 0 while it runs, then its rank among the group's boxes in the order they ended */
     char tmp[64]; /* SANDBOX_NONE: the temporary directory */
 } box;
 
@@ -289,6 +291,7 @@ static int box_killed(const box *b) {
  * linger_s after the first one ended. Returns 0, or an error with the boxes still running (the
  * caller kills them). */
 static int supervise(box *b, int n, double linger_s, rlpt_err *err) {
+    int n_done = 0;
     for (;;) {
         struct pollfd p[SANDBOX_MAX_GROUP * 4];
         int at[SANDBOX_MAX_GROUP][4]; /* index in p of stdin, stdout, stderr, pidfd, or -1 */
@@ -301,7 +304,7 @@ static int supervise(box *b, int n, double linger_s, rlpt_err *err) {
             if (box_killed(x) && now - x->killed_at > 2.0) {
                 /* SANDBOX_NONE only: a daemon that left the process group still holds a pipe */
                 kill((pid_t)x->pid, SIGKILL);
-                x->done = 1;
+                x->done = ++n_done;
                 x->t_end = now;
                 continue;
             }
@@ -363,7 +366,7 @@ static int supervise(box *b, int n, double linger_s, rlpt_err *err) {
             if (x->exited && !x->ns && (x->co.fd >= 0 || x->ce.fd >= 0))
                 kill(-(pid_t)x->pid, SIGKILL);
             if (x->exited && x->co.fd < 0 && x->ce.fd < 0) {
-                x->done = 1;
+                x->done = ++n_done;
                 x->t_end = now_s();
                 ended = 1;
             }
@@ -389,6 +392,7 @@ static int box_finish(box *b, sandbox_result *res, rlpt_err *err) {
     int reaped = w == (pid_t)b->pid;
     b->pid = -1;
     res->wall_s = (b->done ? b->t_end : now_s()) - b->t0;
+    res->ended_first = b->done == 1;
     box_msg m[2];
     memset(m, 0, sizeof m);
     ssize_t got = read(b->st_r, m, sizeof m);
@@ -419,11 +423,14 @@ static int box_finish(box *b, sandbox_result *res, rlpt_err *err) {
                    ru.ru_utime.tv_usec + ru.ru_stime.tv_usec;
     }
     res->cpu_s = (double)cpu_usec * 1e-6;
+    /* a kill decides the verdict unless init reported the payload's own end first (mode none:
+     * the status is always the kill's) */
+    int by_kill = !b->ns || !have_status;
     if (b->killed_ole) {
         res->verdict = SANDBOX_OLE;
-    } else if (b->killed_wall && !b->ns) {
+    } else if (b->killed_wall && by_kill) {
         res->verdict = SANDBOX_WALL;
-    } else if (b->killed_cut && !b->ns) {
+    } else if (b->killed_cut && by_kill) {
         res->verdict = SANDBOX_SIG;
         res->signal = SIGKILL;
         res->cut = 1;
@@ -431,12 +438,6 @@ static int box_finish(box *b, sandbox_result *res, rlpt_err *err) {
         verdict_from_status(res, status, l);
         /* the payload ended, but the wall clock ran out before its daemons let go of stdout */
         if (b->killed_wall && res->verdict == SANDBOX_OK) res->verdict = SANDBOX_WALL;
-    } else if (b->killed_wall) {
-        res->verdict = SANDBOX_WALL;
-    } else if (b->killed_cut) {
-        res->verdict = SANDBOX_SIG;
-        res->signal = SIGKILL;
-        res->cut = 1;
     } else {
         return rlpt_errf(err, RLPT_ESANDBOX,
                          "sandbox: init ended without reporting (wait status 0x%x)", st);

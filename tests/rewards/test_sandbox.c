@@ -369,9 +369,13 @@ static void test_group_talk(void **state) {
     assert_non_null(strstr(r[1].out, "\n60004\n"));
     /* "pid:[N]\nmnt:[M]" of each: both namespaces differ */
     unsigned long pid_ns[2] = {0, 0}, mnt_ns[2] = {0, 0};
-    for (int i = 0; i < 2; i++)
-        assert_int_equal(
-            sscanf(strstr(r[i].out, "pid:["), "pid:[%lu]\nmnt:[%lu]", &pid_ns[i], &mnt_ns[i]), 2);
+    for (int i = 0; i < 2; i++) {
+        const char *p = strstr(r[i].out, "pid:["), *m = strstr(r[i].out, "mnt:[");
+        assert_true(p && m);
+        pid_ns[i] = strtoul(p + 5, NULL, 10);
+        mnt_ns[i] = strtoul(m + 5, NULL, 10);
+        assert_true(pid_ns[i] > 0 && mnt_ns[i] > 0);
+    }
     assert_true(pid_ns[0] != pid_ns[1] && mnt_ns[0] != mnt_ns[1]);
     assert_int_equal(r[0].cut + r[1].cut, 0);
     assert_int_equal(fcntl(sv[0], F_GETFD), -1); /* taken by the sandbox */
@@ -380,7 +384,8 @@ static void test_group_talk(void **state) {
 }
 
 /* When one box ends, its end of the socket closes: a partner reading it sees EOF and ends by
- * itself; one that does not (sleeps) is cut after the linger. */
+ * itself; one that does not (sleeps) is cut after the linger. Each result says which ended
+ * first. */
 static void test_group_end(void **state) {
     (void)state;
     sandbox *sbs[2] = {SB, SB2};
@@ -398,6 +403,7 @@ static void test_group_end(void **state) {
     assert_int_equal(r[1].verdict, SANDBOX_OK);
     assert_string_equal(r[1].out, "eof\n");
     assert_int_equal(r[0].cut + r[1].cut, 0);
+    assert_true(r[0].ended_first && !r[1].ended_first);
     for (int i = 0; i < 2; i++) sandbox_result_free(&r[i]);
 
     assert_int_equal(socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sv), 0);
@@ -410,6 +416,7 @@ static void test_group_end(void **state) {
     assert_int_equal(r[0].verdict, SANDBOX_SIG);
     assert_int_equal(r[0].signal, SIGKILL);
     assert_int_equal(r[0].cut, 1);
+    assert_true(!r[0].ended_first && r[1].ended_first);
     for (int i = 0; i < 2; i++) sandbox_result_free(&r[i]);
     assert_int_equal(uid_processes(60003) + uid_processes(60004), 0);
 }
