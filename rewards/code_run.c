@@ -50,8 +50,8 @@ int code_pool_init(code_pool **out, const code_config *cfg, rlpt_err *err) {
     if (rc) return rc;
     code_pool *p = calloc(1, sizeof *p);
     if (p) {
-        p->slots = calloc((size_t)cfg->workers, sizeof *p->slots);
-        p->testers = calloc((size_t)cfg->workers, sizeof *p->testers);
+        p->slots = calloc((size_t)cfg->workers, sizeof(sandbox *));
+        p->testers = calloc((size_t)cfg->workers, sizeof(sandbox *));
     }
     if (!p || !p->slots || !p->testers) {
         if (p) free(p->slots);
@@ -263,9 +263,10 @@ static int run_harness(sandbox *sb, sandbox *tsb, const code_config *cfg, const 
     int rc = sandbox_run_group(boxes, ex, 2, CODE_LINGER_S, sr, err);
     free(spec);
     free(solution);
-    char *seen = rc ? NULL : calloc((size_t)total, 1);
-    if (!rc && !seen) rc = rlpt_errf(err, RLPT_ENOMEM, "code reward: out of memory");
-    if (rc) {
+    char *seen = NULL;
+    if (!rc && !(seen = calloc((size_t)total, 1)))
+        rc = rlpt_errf(err, RLPT_ENOMEM, "code reward: out of memory");
+    if (rc || !seen) {
         sandbox_result_free(&sr[0]);
         sandbox_result_free(&sr[1]);
         return rc;
@@ -278,24 +279,25 @@ static int run_harness(sandbox *sb, sandbox *tsb, const code_config *cfg, const 
         if (i >= 0) seen[i] = 1;
         line = nl + 1;
     }
-    /* unreported: the solution's box ended by itself first (the tester then stops: that box's
-     * verdict says how), or the tester's box ended early and the solution's was cut */
+    /* unreported: the solution's box ended first (the tester then stops: that box's verdict
+     * says how), or the tester's did (a broken test row; its limits) and the other followed */
     const sandbox_result *sol = &sr[0], *tst = &sr[1];
     for (int i = 0; i < total; i++) {
         if (seen[i]) continue;
         code_test_result *tt = &r->tests[i];
-        set_test(tt, sol->cut ? tst : sol);
-        if (sol->cut) tt->out_head[0] = '\0'; /* the tester's stdout is its reports */
+        set_test(tt, sol->ended_first ? sol : tst);
+        if (!sol->ended_first) tt->out_head[0] = '\0'; /* the tester's stdout is its reports */
         if (tt->verdict == SANDBOX_OK) tt->verdict = SANDBOX_RE;
-        if (!sol->cut)
+        if (sol->ended_first)
             snprintf(tt->why, sizeof tt->why,
                      "the harness did not report this test (the solution's box ended first: %s, "
                      "exit %d, signal %d)",
                      sandbox_verdict_name(sol->verdict), sol->exit_code, sol->signal);
         else
             snprintf(tt->why, sizeof tt->why,
-                     "the harness did not report this test (the tester's box ended %s)",
-                     sandbox_verdict_name(tst->verdict));
+                     "the harness did not report this test (the tester's box ended first: %s, "
+                     "exit %d)",
+                     sandbox_verdict_name(tst->verdict), tst->exit_code);
     }
     free(seen);
     sandbox_result_free(&sr[0]);

@@ -301,11 +301,11 @@ static char *isolation_completion(const char *name, const char *extra) {
  * the literal in its own program (the positive control) the same search finds it. */
 static void test_tests_out_of_reach(void **state) {
     (void)state;
-    char needle[64], he_test[160], mbpp_test[2][96], setup[96], doc[160], comment[80];
+    char needle[64], he_test[160], mbpp_test[2][96], setup_code[96], doc[160], comment[80];
     snprintf(needle, sizeof needle, "rlpt-expected-%d-%ld", (int)getpid(), (long)time(NULL));
     snprintf(he_test, sizeof he_test, "def check(candidate):\n    assert candidate(0) == '%s'\n",
              needle);
-    snprintf(setup, sizeof setup, "expected = '%s'", needle);
+    snprintf(setup_code, sizeof setup_code, "expected = '%s'", needle);
     snprintf(mbpp_test[0], sizeof mbpp_test[0], "assert probe(0) == expected");
     snprintf(mbpp_test[1], sizeof mbpp_test[1], "assert probe(1) == '%s'", needle);
     snprintf(doc, sizeof doc, "def probe(x):\n    \"\"\"Returns %s.\"\"\"\n", needle);
@@ -325,7 +325,7 @@ static void test_tests_out_of_reach(void **state) {
         t[1].completion = c;
         t[1].test_list = tl;
         t[1].n_tests = 2;
-        t[1].test_setup_code = setup;
+        t[1].test_setup_code = setup_code;
         code_result r[2];
         rlpt_err err = {0};
         assert_int_equal(code_pool_score(POOL, t, 2, r, &err), 0);
@@ -362,6 +362,46 @@ static void test_tester_out_of_reach(void **state) {
     if (slot_processes() != 0) fail_msg("left processes behind");
     code_result_free(&r);
     free(c);
+}
+
+/* Either box ending ends the other, and the tests not reported get the verdict of the box that
+ * ended first: the solution's (its module code exits 0 before any test: RE, or is killed by a
+ * signal: SIG), or the tester's (a broken dataset row whose test code ends the tester). */
+static void test_one_box_ends(void **state) {
+    (void)state;
+    struct {
+        const char *code, *test, *why;
+        sandbox_verdict v;
+    } cases[] = {
+        {"import os\nos._exit(0)\n", TEST, "the solution's box ended first: OK, exit 0",
+         SANDBOX_RE},
+        {"import os, signal\nos.kill(os.getpid(), signal.SIGKILL)\n", TEST,
+         "the solution's box ended first: SIG, exit 0, signal 9", SANDBOX_SIG},
+        {"def add(a, b):\n    return a + b\n", "import os\nos._exit(3)\n",
+         "the tester's box ended first: RE, exit 3", SANDBOX_RE},
+    };
+    for (size_t k = 0; k < sizeof cases / sizeof cases[0]; k++) {
+        char c[256];
+        snprintf(c, sizeof c, "```python\n%s```", cases[k].code);
+        code_task t;
+        memset(&t, 0, sizeof t);
+        t.completion = c;
+        t.shape = CODE_SHAPE_HUMANEVAL;
+        t.prompt = PROMPT;
+        t.test = cases[k].test;
+        t.entry_point = "add";
+        code_result r;
+        rlpt_err err = {0};
+        assert_int_equal(code_pool_score(POOL, &t, 1, &r, &err), 0);
+        print_message("  case %zu: %s %s\n", k, sandbox_verdict_name(r.tests[0].verdict),
+                      r.tests[0].why);
+        assert_true(r.reward == 0.0);
+        assert_int_equal(r.tests[0].verdict, cases[k].v);
+        if (!strstr(r.tests[0].why, cases[k].why))
+            fail_msg("case %zu: why '%s'", k, r.tests[0].why);
+        if (slot_processes() != 0) fail_msg("case %zu left processes behind", k);
+        code_result_free(&r);
+    }
 }
 
 static void test_mbpp_shape(void **state) {
@@ -684,6 +724,7 @@ int main(void) {
         cmocka_unit_test(test_reward_hacking),
         cmocka_unit_test(test_tests_out_of_reach),
         cmocka_unit_test(test_tester_out_of_reach),
+        cmocka_unit_test(test_one_box_ends),
         cmocka_unit_test(test_mbpp_shape),
         cmocka_unit_test(test_stdio_shape),
         cmocka_unit_test(test_stdio_python_verdicts),
