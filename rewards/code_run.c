@@ -5,7 +5,7 @@
  * embedded harness rewards/harness/harness.py as its zygote, no test) and the tester's box (the
  * harness as the tester, the tests on its stdin, no solution code). The tester reports one JSON
  * line per test; a test it did not report is failed with the verdict of the solution's box when
- * that box ended first (the tester then stops), else with the tester's.
+ * the tester stopped because that box ended, else (the tester failed) with the tester's.
  *
  * stdio: stdout is compared here, in the trusted parent, never in the box. Python stdio tests
  * run in one sandbox per completion (the harness's stdio mode forks a process per input). C: gcc
@@ -230,14 +230,8 @@ static int run_harness(sandbox *sb, sandbox *tsb, const code_config *cfg, const 
     }
     static const char *const z_argv[] = {"/usr/bin/python3",  "-I",     "-S", "-B",
                                          "../src/harness.py", "zygote", NULL};
-    const char *t_argv[] = {"/usr/bin/python3",
-                            "-I",
-                            "-S",
-                            "-B",
-                            "../src/harness.py",
-                            "tester",
-                            t->shape == CODE_SHAPE_HUMANEVAL ? "humaneval" : "mbpp",
-                            NULL};
+    static const char *const t_argv[] = {"/usr/bin/python3",  "-I",     "-S", "-B",
+                                         "../src/harness.py", "tester", NULL};
     /* the solution's box: the solution and the harness, never the tests; the tester's box: the
      * harness and, on stdin, the tests, never the solution */
     sandbox_file z_files[2] = {{"harness.py", code_harness_py, code_harness_py_len, 0},
@@ -279,25 +273,27 @@ static int run_harness(sandbox *sb, sandbox *tsb, const code_config *cfg, const 
         if (i >= 0) seen[i] = 1;
         line = nl + 1;
     }
-    /* unreported: the solution's box ended first (the tester then stops: that box's verdict
-     * says how), or the tester's did (a broken test row; its limits) and the other followed */
+    /* unreported: the tester exits 0 when it stops because the solution's box ended (that box's
+     * verdict says how) and is cut when it does not stop in time; any other end of the tester
+     * (a broken test row, its own limits) is the tester's failure */
     const sandbox_result *sol = &sr[0], *tst = &sr[1];
+    int by_tester = tst->verdict != SANDBOX_OK && !tst->cut;
     for (int i = 0; i < total; i++) {
         if (seen[i]) continue;
         code_test_result *tt = &r->tests[i];
-        set_test(tt, sol->ended_first ? sol : tst);
-        if (!sol->ended_first) tt->out_head[0] = '\0'; /* the tester's stdout is its reports */
+        set_test(tt, by_tester ? tst : sol);
+        if (by_tester) tt->out_head[0] = '\0'; /* the tester's stdout is its reports */
         if (tt->verdict == SANDBOX_OK) tt->verdict = SANDBOX_RE;
-        if (sol->ended_first)
+        if (by_tester)
             snprintf(tt->why, sizeof tt->why,
-                     "the harness did not report this test (the solution's box ended first: %s, "
-                     "exit %d, signal %d)",
-                     sandbox_verdict_name(sol->verdict), sol->exit_code, sol->signal);
+                     "the harness did not report this test (the tester's box ended %s, exit %d)",
+                     sandbox_verdict_name(tst->verdict), tst->exit_code);
         else
             snprintf(tt->why, sizeof tt->why,
-                     "the harness did not report this test (the tester's box ended first: %s, "
-                     "exit %d)",
-                     sandbox_verdict_name(tst->verdict), tst->exit_code);
+                     "the harness did not report this test (the solution's box ended %s%s, exit "
+                     "%d, signal %d)",
+                     sandbox_verdict_name(sol->verdict), sol->cut ? " (cut)" : "", sol->exit_code,
+                     sol->signal);
     }
     free(seen);
     sandbox_result_free(&sr[0]);

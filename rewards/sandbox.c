@@ -174,7 +174,7 @@ typedef struct box {
     int st_r;     /* the status pipe init reports on */
     int child[4]; /* the child's ends of stdin, stdout, stderr, status until the clone */
     int exited, killed_wall, killed_ole, killed_cut;
-    int done; /* 0 while it runs, then its rank among the group's boxes in the order they ended */
+    int done;
     char tmp[64]; /* SANDBOX_NONE: the temporary directory */
 } box;
 
@@ -291,7 +291,6 @@ static int box_killed(const box *b) {
  * linger_s after the first one ended. Returns 0, or an error with the boxes still running (the
  * caller kills them). */
 static int supervise(box *b, int n, double linger_s, rlpt_err *err) {
-    int n_done = 0;
     for (;;) {
         struct pollfd p[SANDBOX_MAX_GROUP * 4];
         int at[SANDBOX_MAX_GROUP][4]; /* index in p of stdin, stdout, stderr, pidfd, or -1 */
@@ -304,7 +303,7 @@ static int supervise(box *b, int n, double linger_s, rlpt_err *err) {
             if (box_killed(x) && now - x->killed_at > 2.0) {
                 /* SANDBOX_NONE only: a daemon that left the process group still holds a pipe */
                 kill((pid_t)x->pid, SIGKILL);
-                x->done = ++n_done;
+                x->done = 1;
                 x->t_end = now;
                 continue;
             }
@@ -366,7 +365,7 @@ static int supervise(box *b, int n, double linger_s, rlpt_err *err) {
             if (x->exited && !x->ns && (x->co.fd >= 0 || x->ce.fd >= 0))
                 kill(-(pid_t)x->pid, SIGKILL);
             if (x->exited && x->co.fd < 0 && x->ce.fd < 0) {
-                x->done = ++n_done;
+                x->done = 1;
                 x->t_end = now_s();
                 ended = 1;
             }
@@ -392,7 +391,6 @@ static int box_finish(box *b, sandbox_result *res, rlpt_err *err) {
     int reaped = w == (pid_t)b->pid;
     b->pid = -1;
     res->wall_s = (b->done ? b->t_end : now_s()) - b->t0;
-    res->ended_first = b->done == 1;
     box_msg m[2];
     memset(m, 0, sizeof m);
     ssize_t got = read(b->st_r, m, sizeof m);

@@ -108,7 +108,6 @@ typedef struct sandbox_result {
     size_t err_len;
     int cut; /* sandbox_run_group: killed because another box of the group ended first (verdict
               * SIG, signal SIGKILL); 0 when it ended by itself or by its own limits */
-    int ended_first; /* 1 for the group's box that ended first (of a tie, the lowest index) */
 } sandbox_result;
 
 typedef struct sandbox sandbox; /* one slot: its uid, its compiled seccomp filter */

@@ -6,10 +6,10 @@
 # sandbox_run_group): the solution's box, as slot uid U, and the tester's box, as uid U + 1,
 # each with its own PID, mount, network and IPC namespaces, /proc and /box. The only thing they
 # share is a socketpair the trusted parent made, at fd 3 in both.
-#   T (tester, `harness.py tester KIND`, alone in the tester's box with this file): holds the
-#     tests, which arrive on its stdin; the solution's box never gets them (not as a file, not
-#     on stdin, not in memory), and no process there can name T (another PID namespace), signal
-#     it or read it (another uid). T runs the dataset's test code (HumanEval `check`, MBPP
+#   T (tester, `harness.py tester`, alone in the tester's box with this file): holds the tests
+#     (HumanEval or MBPP, as the spec on its stdin says); the solution's box never gets them
+#     (not as a file, not on stdin, not in memory), and no process there can name T (another
+#     PID namespace), signal it or read it (another uid). T runs the dataset's test code (HumanEval `check`, MBPP
 #     asserts) with the solution's functions replaced by PROXIES (HumanEval: the entry point;
 #     MBPP: each name an assert loads that is neither the test's own nor a builtin, and a
 #     builtin's name only as builtin_under_test says), and writes one JSON line per test to its
@@ -25,8 +25,9 @@
 #     "compares equal to anything" arrives as a reference that equals nothing, S cannot touch T's
 #     builtins or frames, and exiting (sys.exit, os._exit, atexit, excepthook) only ends S: a
 #     test passes only when T saw its test code run to the end.
-# When the solution's box ends (Z gone), T stops reporting: the parent gives the test in flight
-# and the rest the verdict of the solution's box. When T has ended, the parent ends the other box.
+# When the solution's box ends (Z gone), T stops reporting and exits 0: the parent gives the test
+# in flight and the rest the verdict of the solution's box. When T has ended, the parent ends
+# the other box; T ending otherwise than by exit 0 is its own failure, and its verdict counts.
 # stdin/stdout tests use the third mode, `harness.py stdio` (stdio_main), in ONE box: no tester is
 # needed there, since the expected outputs never enter the box; the process started (made
 # non-dumpable, so no solution can write into its report pipe) imports the solution's modules
@@ -37,7 +38,7 @@
 
 # Start-up is most of a one-test sample's cost, so T and Z import only C modules: _json instead
 # of json (which pulls in re, ~8 ms of CPU here), _ctypes instead of ctypes, _socket instead of
-# socket, _ast instead of ast. Usage: harness.py tester humaneval | tester mbpp | zygote | stdio.
+# socket, _ast instead of ast. Usage: harness.py tester | zygote | stdio.
 import _ast, _json, _socket, builtins, os, struct, sys, time
 
 SIGKILL, SIGXCPU, SIGXFSZ = 9, 24, 25
@@ -463,10 +464,11 @@ def is_module(name):
         return False
 
 
-def tester_main(kind):
+def tester_main():
     ctl = _socket.socket(fileno=3)  # to Z, in the solution's box
     spec = jloads(sys.stdin.buffer.read())  # the tests: only here, only in this box
     os.close(0)
+    kind = spec["kind"]
     wall, cpu = float(spec["wall_s"]), float(spec["cpu_s"])
     if kind == "humaneval":
         tests = [(spec["prompt"], spec["test"], spec["entry_point"])]
@@ -808,9 +810,9 @@ def stdio_main():
 if __name__ == "__main__":
     if sys.argv[1:] == ["stdio"]:
         stdio_main()
-    elif sys.argv[1:2] == ["tester"] and sys.argv[2:] in (["humaneval"], ["mbpp"]):
-        tester_main(sys.argv[2])
+    elif sys.argv[1:] == ["tester"]:
+        tester_main()
     elif sys.argv[1:] == ["zygote"]:
         zygote_main()
     else:
-        raise SystemExit("usage: harness.py tester humaneval | tester mbpp | zygote | stdio")
+        raise SystemExit("usage: harness.py tester | zygote | stdio")

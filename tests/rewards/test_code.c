@@ -365,7 +365,7 @@ static void test_tester_out_of_reach(void **state) {
 }
 
 /* Either box ending ends the other, and the tests not reported get the verdict of the box that
- * ended first: the solution's (its module code exits 0 before any test: RE, or is killed by a
+ * caused it: the solution's (its module code exits 0 before any test: RE, or is killed by a
  * signal: SIG), or the tester's (a broken dataset row whose test code ends the tester). */
 static void test_one_box_ends(void **state) {
     (void)state;
@@ -373,12 +373,11 @@ static void test_one_box_ends(void **state) {
         const char *code, *test, *why;
         sandbox_verdict v;
     } cases[] = {
-        {"import os\nos._exit(0)\n", TEST, "the solution's box ended first: OK, exit 0",
-         SANDBOX_RE},
+        {"import os\nos._exit(0)\n", TEST, "the solution's box ended OK, exit 0", SANDBOX_RE},
         {"import os, signal\nos.kill(os.getpid(), signal.SIGKILL)\n", TEST,
-         "the solution's box ended first: SIG, exit 0, signal 9", SANDBOX_SIG},
+         "the solution's box ended SIG, exit 0, signal 9", SANDBOX_SIG},
         {"def add(a, b):\n    return a + b\n", "import os\nos._exit(3)\n",
-         "the tester's box ended first: RE, exit 3", SANDBOX_RE},
+         "the tester's box ended RE, exit 3", SANDBOX_RE},
     };
     for (size_t k = 0; k < sizeof cases / sizeof cases[0]; k++) {
         char c[256];
