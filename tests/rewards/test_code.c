@@ -3,7 +3,10 @@
  * modes, the JSON of `rlpt reward --fn code`, and reward hacking the way RL policies find it:
  * exiting 0 before or after the tests (sys.exit, os._exit, atexit, excepthook), printing
  * "ALL TESTS PASSED" or a reward, returning an object equal to anything, patching builtins,
- * killing the tester. Each hack must score 0 while the honest solution scores 1. */
+ * killing the tester. Each hack must score 0 while the honest solution scores 1. The tests out
+ * of the solution's reach (tests/data/code/isolation/): searching everywhere for the expected
+ * value finds nothing, signalling and ptracing every pid it can name leaves the tester alone;
+ * and either box of a completion ending ends the other with the right verdict. */
 #define _GNU_SOURCE
 #include <dirent.h>
 #include <stdarg.h>
