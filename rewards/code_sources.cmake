@@ -10,6 +10,7 @@ add_custom_command(
   COMMENT "Embedding the code reward's Python harness")
 list(APPEND REWARDS_CODE_SOURCES
   ${CMAKE_CURRENT_SOURCE_DIR}/sandbox.c
+  ${CMAKE_CURRENT_SOURCE_DIR}/sandbox_child.c
   ${CMAKE_CURRENT_SOURCE_DIR}/sandbox_policy.c
   ${CMAKE_CURRENT_SOURCE_DIR}/sandbox_limits.c
   ${CMAKE_CURRENT_SOURCE_DIR}/code.c

@@ -8,8 +8,11 @@
  * pivot_root; a size-capped writable /box as the cwd (/tmp and /dev/shm point there). The payload
  * runs as a per-slot unprivileged uid (uid_base + slot) with no groups, PR_SET_NO_NEW_PRIVS, a
  * seccomp filter compiled once per sandbox (see sandbox_policy.c), rlimits, a fixed environment
- * and only fds 0-2. The supervisor (the caller's thread) caps stdout/stderr, enforces the wall
- * deadline and kills the namespace's init, which makes the kernel kill every process in it.
+ * and only fds 0-2 (plus the fds the caller passes explicitly, at 3, 4, ...). The supervisor (the
+ * caller's thread) caps stdout/stderr, enforces the wall deadline and kills the namespace's init,
+ * which makes the kernel kill every process in it. sandbox_run_group supervises several boxes at
+ * once (each its own namespaces, uid and limits) that talk only through passed fds, such as
+ * the two ends of a socketpair.
  *
  * Needs root (real CAP_SYS_ADMIN for the namespaces and mounts, CAP_SETUID for the slot uid).
  * Without it sandbox_init refuses with RLPT_ESANDBOX; it never falls back to less isolation.
@@ -76,12 +79,20 @@ typedef struct sandbox_file {
     int executable; /* mode 0555 instead of 0444 */
 } sandbox_file;
 
+#define SANDBOX_MAX_PASS_FDS 4
+
 typedef struct sandbox_exec {
     const char *const *argv; /* NULL-terminated; argv[0] absolute (/usr/...) or ../src/NAME */
     const sandbox_file *files;
     int n_files;            /* at most 16 */
     const char *stdin_data; /* may be NULL; fed while the program runs */
     size_t stdin_len;
+    /* fds the program gets as 3, 4, ... (every other inherited fd stays closed). The sandbox
+     * takes them: sandbox_run(_group) closes the caller's copies in every case, once the box
+     * started or failed to, so that the box holds the only ones (a socket's peer then sees EOF
+     * when the box ends). Make them O_CLOEXEC, so no other child of the caller inherits them. */
+    const int *pass_fds;
+    int n_pass_fds; /* at most SANDBOX_MAX_PASS_FDS */
     sandbox_limits limits;
 } sandbox_exec;
 
@@ -95,6 +106,8 @@ typedef struct sandbox_result {
     size_t out_len;
     char *err; /* stderr, likewise */
     size_t err_len;
+    int cut; /* sandbox_run_group: killed because another box of the group ended first (verdict
+              * SIG, signal SIGKILL); 0 when it ended by itself or by its own limits */
 } sandbox_result;
 
 typedef struct sandbox sandbox; /* one slot: its uid, its compiled seccomp filter */
@@ -110,6 +123,17 @@ void sandbox_free(sandbox *sb); /* NULL is a no-op */
  * (setup step and errno in err). */
 int sandbox_run(sandbox *sb, const sandbox_exec *ex, sandbox_result *res, rlpt_err *err);
 void sandbox_result_free(sandbox_result *res);
+
+#define SANDBOX_MAX_GROUP 4
+
+/* Runs n (1..SANDBOX_MAX_GROUP) executions at once, exs[i] in sbs[i] (give each its own slot:
+ * its own uid), all started before any is waited for and supervised by the calling thread,
+ * each with its own limits and wall deadline. When one box has ended, the others get linger_s
+ * seconds ([0, 60]) to end by themselves (they normally do: their peer's end of a passed socket
+ * closed), then are killed (res[i].cut). res[i] as sandbox_run's, every one to be freed, also on
+ * error; the error names the box (1-based) when n > 1. */
+int sandbox_run_group(sandbox *const *sbs, const sandbox_exec *exs, int n, double linger_s,
+                      sandbox_result *res, rlpt_err *err);
 
 /* The warning the caller must print when mode is SANDBOX_NONE (NULL otherwise). */
 const char *sandbox_mode_warning(sandbox_mode mode);

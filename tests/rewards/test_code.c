@@ -3,7 +3,10 @@
  * modes, the JSON of `rlpt reward --fn code`, and reward hacking the way RL policies find it:
  * exiting 0 before or after the tests (sys.exit, os._exit, atexit, excepthook), printing
  * "ALL TESTS PASSED" or a reward, returning an object equal to anything, patching builtins,
- * killing the tester. Each hack must score 0 while the honest solution scores 1. */
+ * killing the tester. Each hack must score 0 while the honest solution scores 1. The tests out
+ * of the solution's reach (tests/data/code/isolation/): searching everywhere for the expected
+ * value finds nothing, signalling and ptracing every pid it can name leaves the tester alone;
+ * and either box of a completion ending ends the other with the right verdict. */
 #define _GNU_SOURCE
 #include <dirent.h>
 #include <stdarg.h>
@@ -12,6 +15,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
+#include <unistd.h>
 #include <cmocka.h>
 
 #include "code.h"
@@ -19,7 +24,8 @@
 
 static code_pool *POOL;
 
-/* Processes of the pool's slot uids (60100, 60101) still alive: must be none after a run. */
+/* Processes of the pool's uids (60100-60103: two workers, a solution and a tester box each)
+ * still alive: must be none after a run. */
 static int slot_processes(void) {
     DIR *d = opendir("/proc");
     int n = 0;
@@ -32,7 +38,7 @@ static int slot_processes(void) {
         if (rlpt_read_file(path, 1 << 16, &st, &len, NULL) != 0) continue;
         char *u = strstr(st, "\nUid:");
         int uid = -1;
-        if (u && sscanf(u + 5, "%d", &uid) == 1 && (uid == 60100 || uid == 60101)) n++;
+        if (u && sscanf(u + 5, "%d", &uid) == 1 && uid >= 60100 && uid <= 60103) n++;
         free(st);
     }
     if (d) closedir(d);
@@ -278,6 +284,128 @@ static void test_reward_hacking(void **state) {
     code_result_free(&r);
 }
 
+/* A fixture of tests/data/code/isolation/ as a fenced completion, with `extra` appended. */
+static char *isolation_completion(const char *name, const char *extra) {
+    char path[512], *src = NULL;
+    size_t len = 0;
+    rlpt_err err = {0};
+    snprintf(path, sizeof path, "%s/tests/data/code/isolation/%s", RLPT_SOURCE_DIR, name);
+    if (rlpt_read_file(path, 1 << 20, &src, &len, &err) != 0) fail_msg("%s", err.msg);
+    char *c = malloc(len + strlen(extra) + 32);
+    assert_non_null(c);
+    sprintf(c, "```python\n%s%s```\n", src, extra);
+    free(src);
+    return c;
+}
+
+/* The tests, and the expected values in them, never enter the solution's box: a solution that
+ * searches its whole visible file system, /proc, its stdin, its inherited fds and its memory
+ * for the literal planted in its test (search_expected.py) finds nothing, in both shapes; with
+ * the literal in its own program (the positive control) the same search finds it. */
+static void test_tests_out_of_reach(void **state) {
+    (void)state;
+    char needle[64], he_test[160], mbpp_test[2][96], setup_code[96], doc[160], comment[80];
+    snprintf(needle, sizeof needle, "rlpt-expected-%d-%ld", (int)getpid(), (long)time(NULL));
+    snprintf(he_test, sizeof he_test, "def check(candidate):\n    assert candidate(0) == '%s'\n",
+             needle);
+    snprintf(setup_code, sizeof setup_code, "expected = '%s'", needle);
+    snprintf(mbpp_test[0], sizeof mbpp_test[0], "assert probe(0) == expected");
+    snprintf(mbpp_test[1], sizeof mbpp_test[1], "assert probe(1) == '%s'", needle);
+    snprintf(doc, sizeof doc, "def probe(x):\n    \"\"\"Returns %s.\"\"\"\n", needle);
+    snprintf(comment, sizeof comment, "# %s\n", needle);
+    const char *tl[2] = {mbpp_test[0], mbpp_test[1]};
+    for (int control = 0; control < 2; control++) {
+        char *c = isolation_completion("search_expected.py", control ? comment : "");
+        code_task t[2];
+        memset(t, 0, sizeof t);
+        t[0].shape = CODE_SHAPE_HUMANEVAL;
+        t[0].completion = c;
+        t[0].prompt =
+            control ? doc : "def probe(x):\n    \"\"\"Returns the expected value.\"\"\"\n";
+        t[0].test = he_test;
+        t[0].entry_point = "probe";
+        t[1].shape = CODE_SHAPE_MBPP;
+        t[1].completion = c;
+        t[1].test_list = tl;
+        t[1].n_tests = 2;
+        t[1].test_setup_code = setup_code;
+        code_result r[2];
+        rlpt_err err = {0};
+        assert_int_equal(code_pool_score(POOL, t, 2, r, &err), 0);
+        for (int k = 0; k < 2; k++) {
+            print_message("  %s %s: reward %.1f %s %s; %s\n", control ? "control" : "search",
+                          k ? "MBPP" : "HumanEval", r[k].reward,
+                          sandbox_verdict_name(r[k].tests[0].verdict), r[k].tests[0].why,
+                          r[k].tests[0].out_head);
+            if (r[k].reward != (control ? 1.0 : 0.0))
+                fail_msg("%s %s: reward %g", control ? "control" : "search",
+                         k ? "MBPP" : "HumanEval", r[k].reward);
+            if (!control) {
+                assert_int_equal(r[k].tests[0].verdict, SANDBOX_WA);
+                assert_non_null(strstr(r[k].tests[0].out_head, "found 0;"));
+            }
+            code_result_free(&r[k]);
+        }
+        if (slot_processes() != 0) fail_msg("the search left processes behind");
+        free(c);
+    }
+}
+
+/* The tester is out of the solution's reach: a solution that stops, kills and ptraces every
+ * process it can name but itself and its zygote, then answers right, passes (the tester lived),
+ * having signalled nothing; it cannot even name the tester (its socket's peer pid is 0). */
+static void test_tester_out_of_reach(void **state) {
+    (void)state;
+    char *c = isolation_completion("signal_tester.py", "");
+    code_result r = score_he(c);
+    print_message("  reward %.1f %s %s; %s\n", r.reward, sandbox_verdict_name(r.tests[0].verdict),
+                  r.tests[0].why, r.tests[0].out_head);
+    assert_true(r.reward == 1.0);
+    assert_non_null(strstr(r.tests[0].out_head, "signalled [] ptraced [] peer pids [0]"));
+    if (slot_processes() != 0) fail_msg("left processes behind");
+    code_result_free(&r);
+    free(c);
+}
+
+/* Either box ending ends the other, and the tests not reported get the verdict of the box that
+ * caused it: the solution's (its module code exits 0 before any test: RE, or is killed by a
+ * signal: SIG), or the tester's (a broken dataset row whose test code ends the tester). */
+static void test_one_box_ends(void **state) {
+    (void)state;
+    struct {
+        const char *code, *test, *why;
+        sandbox_verdict v;
+    } cases[] = {
+        {"import os\nos._exit(0)\n", TEST, "the solution's box ended OK, exit 0", SANDBOX_RE},
+        {"import os, signal\nos.kill(os.getpid(), signal.SIGKILL)\n", TEST,
+         "the solution's box ended SIG, exit 0, signal 9", SANDBOX_SIG},
+        {"def add(a, b):\n    return a + b\n", "import os\nos._exit(3)\n",
+         "the tester's box ended RE, exit 3", SANDBOX_RE},
+    };
+    for (size_t k = 0; k < sizeof cases / sizeof cases[0]; k++) {
+        char c[256];
+        snprintf(c, sizeof c, "```python\n%s```", cases[k].code);
+        code_task t;
+        memset(&t, 0, sizeof t);
+        t.completion = c;
+        t.shape = CODE_SHAPE_HUMANEVAL;
+        t.prompt = PROMPT;
+        t.test = cases[k].test;
+        t.entry_point = "add";
+        code_result r;
+        rlpt_err err = {0};
+        assert_int_equal(code_pool_score(POOL, &t, 1, &r, &err), 0);
+        print_message("  case %zu: %s %s\n", k, sandbox_verdict_name(r.tests[0].verdict),
+                      r.tests[0].why);
+        assert_true(r.reward == 0.0);
+        assert_int_equal(r.tests[0].verdict, cases[k].v);
+        if (!strstr(r.tests[0].why, cases[k].why))
+            fail_msg("case %zu: why '%s'", k, r.tests[0].why);
+        if (slot_processes() != 0) fail_msg("case %zu left processes behind", k);
+        code_result_free(&r);
+    }
+}
+
 static void test_mbpp_shape(void **state) {
     (void)state;
     const char *tests[] = {"assert first_even([1, 3, 4]) == 4", "assert math.isclose(half(3), 1.5)",
@@ -307,6 +435,35 @@ static void test_mbpp_shape(void **state) {
     assert_true(r.reward > 0.33 && r.reward < 0.34);
     assert_int_equal(r.tests[2].verdict, SANDBOX_RE); /* NameError: no pairs */
     code_result_free(&r);
+    /* a function named like a builtin (MBPP 126's `sum`) is the solution's when the assert calls
+     * nothing else; a builtin an assert checks with (abs) never is */
+    const char *shadow_tests[] = {"assert sum(10, 15) == 6", "assert abs(half(3) - 1.5) < 1e-9"};
+    memset(&t, 0, sizeof t);
+    t.shape = CODE_SHAPE_MBPP;
+    t.test_list = shadow_tests;
+    t.n_tests = 2;
+    struct {
+        const char *code;
+        int passed;
+    } cases[] = {
+        {"def sum(a, b):\n    return __builtins__.sum(i for i in range(1, min(a, b))\n"
+         "                            if a % i == 0 and b % i == 0)\n"
+         "def half(x):\n    return x / 2\n",
+         2},
+        {"def abs(x):\n    return 0\ndef half(x):\n    return 0\ndef sum(a, b):\n    return 0\n",
+         0},
+        {"def half(x):\n    return x / 2\n", 1}, /* the builtin sum(10, 15) raises */
+    };
+    for (size_t k = 0; k < sizeof cases / sizeof cases[0]; k++) {
+        char c[512];
+        snprintf(c, sizeof c, "```python\n%s```", cases[k].code);
+        t.completion = c;
+        assert_int_equal(code_pool_score(POOL, &t, 1, &r, &err), 0);
+        print_message("  shadow %zu: passed %d (%s, %s)\n", k, r.passed, r.tests[0].why,
+                      r.tests[1].why);
+        assert_int_equal(r.passed, cases[k].passed);
+        code_result_free(&r);
+    }
 }
 
 static void test_stdio_shape(void **state) {
@@ -567,6 +724,9 @@ int main(void) {
         cmocka_unit_test(test_compare),
         cmocka_unit_test(test_humaneval_shape),
         cmocka_unit_test(test_reward_hacking),
+        cmocka_unit_test(test_tests_out_of_reach),
+        cmocka_unit_test(test_tester_out_of_reach),
+        cmocka_unit_test(test_one_box_ends),
         cmocka_unit_test(test_mbpp_shape),
         cmocka_unit_test(test_stdio_shape),
         cmocka_unit_test(test_stdio_python_verdicts),

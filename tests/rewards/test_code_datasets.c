@@ -1,9 +1,9 @@
 /* tests/rewards/test_code_datasets.c: the code reward on real data (tests/data/code/, copies of
  * HumanEval and sanitized MBPP with their licences). HumanEval: all 164 canonical solutions
- * pass, and each with its body replaced by `pass` fails. MBPP sanitized (427): the canonical
- * solutions pass except the listed exceptions (each with its reason; target >= 99%), and a wrong
- * answer (every function of the solution returning None) never gets the full reward except
- * where the tests themselves accept None (listed). */
+ * pass, and each with its body replaced by `pass` fails. MBPP sanitized (427): every canonical
+ * solution passes (126 included, whose function is named `sum` like the builtin: the harness's
+ * builtin_under_test), and a wrong answer (every function of the solution returning None) never
+ * gets the full reward. */
 #define _GNU_SOURCE
 #include <stdarg.h>
 #include <stddef.h>
@@ -155,16 +155,6 @@ static void test_humaneval(void **state) {
     free(r);
 }
 
-/* Sanitized MBPP tasks whose canonical solution does not pass here, and why. */
-static const struct {
-    int task_id;
-    const char *why;
-} mbpp_exceptions[] = {
-    {126, "the solution names its function `sum`, shadowing a builtin; the tester never lets "
-          "the solution's names replace builtins (else a solution could redefine abs, set or "
-          "len that the asserts use), so `assert sum(10,15) == 6` calls the builtin"},
-};
-
 static char *mbpp_canonical(const cJSON *o) {
     return strdup(str(o, "code"));
 }
@@ -201,28 +191,19 @@ static void test_mbpp(void **state) {
     code_result *r = calloc((size_t)n, sizeof *r);
     double sec;
     score_all(v, n, mbpp_canonical, r, &sec);
-    int ok = 0, tests = 0, unexpected = 0;
+    int ok = 0, tests = 0;
     for (int i = 0; i < n; i++) {
         tests += r[i].total;
-        if (r[i].reward == 1.0) {
+        if (r[i].reward == 1.0)
             ok++;
-        } else {
-            const char *why = NULL;
-            for (size_t k = 0; k < sizeof mbpp_exceptions / sizeof mbpp_exceptions[0]; k++)
-                if (mbpp_exceptions[k].task_id == task_id(v[i])) why = mbpp_exceptions[k].why;
-            print_message("  MBPP %d fails: %s\n", task_id(v[i]), why ? why : "UNEXPECTED");
-            if (!why) {
-                unexpected++;
-                describe("MBPP", task_id(v[i]), &r[i]);
-            }
-        }
+        else
+            describe("MBPP canonical fails", task_id(v[i]), &r[i]);
         code_result_free(&r[i]);
     }
-    print_message("  MBPP sanitized canonical: %d/%d pass = %.2f%% (%d tests, %.1f s, %.1f "
-                  "tests/s on 2 slots)\n",
-                  ok, n, 100.0 * ok / n, tests, sec, tests / sec);
-    assert_int_equal(unexpected, 0);
-    assert_true(ok * 100 >= 99 * n);
+    print_message("  MBPP sanitized canonical: %d/%d pass (%d tests, %.1f s, %.1f tests/s on 2 "
+                  "slots)\n",
+                  ok, n, tests, sec, tests / sec);
+    assert_int_equal(ok, n);
 
     int n2 = 0;
     cJSON **v2 = load_jsonl(DATA "/mbpp/sanitized-mbpp.jsonl", &n2);

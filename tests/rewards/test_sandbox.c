@@ -1,9 +1,11 @@
 /* tests/rewards/test_sandbox.c: the sandbox API. Every verdict from a program made to produce
  * it, stdin/stdout plumbing, the limits' bounds, the refusal without root (a child that drops
- * to nobody), and mode none (runs, and has a warning). The attacks are in
- * test_sandbox_attacks.c. */
+ * to nobody), mode none (runs, and has a warning), and groups of boxes that talk over passed fds
+ * (placement, EOF when a box ends, the linger and cut, separate uids and namespaces). The
+ * attacks are in test_sandbox_attacks.c. */
 #define _GNU_SOURCE
 #include <dirent.h>
+#include <fcntl.h>
 #include <signal.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -11,6 +13,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -18,12 +21,13 @@
 
 #include "sandbox.h"
 
-static sandbox *SB;
+static sandbox *SB, *SB2; /* slots 3 and 4: uids 60003 and 60004 */
 
 static int setup(void **state) {
     (void)state;
     rlpt_err err = {0};
-    if (sandbox_init(&SB, SANDBOX_NAMESPACES, 3, 60000, &err) != 0) {
+    if (sandbox_init(&SB, SANDBOX_NAMESPACES, 3, 60000, &err) != 0 ||
+        sandbox_init(&SB2, SANDBOX_NAMESPACES, 4, 60000, &err) != 0) {
         fprintf(stderr, "sandbox_init: %s\n", err.msg);
         return -1;
     }
@@ -33,6 +37,7 @@ static int setup(void **state) {
 static int teardown(void **state) {
     (void)state;
     sandbox_free(SB);
+    sandbox_free(SB2);
     return 0;
 }
 
@@ -321,6 +326,137 @@ static void test_supervisor_dies(void **state) {
     assert_int_equal(uid_processes(60009), 0);
 }
 
+static void sh_exec(sandbox_exec *ex, const char **argv, const char *script, const int *fds,
+                    int n_fds) {
+    argv[0] = "/bin/sh";
+    argv[1] = "-c";
+    argv[2] = script;
+    argv[3] = NULL;
+    memset(ex, 0, sizeof *ex);
+    ex->argv = argv;
+    ex->pass_fds = fds;
+    ex->n_pass_fds = n_fds;
+    sandbox_limits_default(&ex->limits);
+    ex->limits.stdout_max = 4096;
+}
+
+/* Two boxes over a socketpair: each end lands at fd 3 (and nothing else is open), they talk,
+ * each runs as its own slot's uid in its own PID and mount namespaces, and the caller's copies
+ * of the passed fds are closed. */
+static void test_group_talk(void **state) {
+    (void)state;
+    int sv[2];
+    assert_int_equal(socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sv), 0);
+    const char *a_argv[4], *b_argv[4];
+    sandbox_exec ex[2];
+    const char *ns = "readlink /proc/self/ns/pid /proc/self/ns/mnt; id -u";
+    char a_script[256], b_script[256];
+    snprintf(a_script, sizeof a_script,
+             "echo ping >&3; read r <&3; echo \"$r\"; ls /proc/$$/fd; %s", ns);
+    snprintf(b_script, sizeof b_script, "read x <&3; echo \"got $x\"; echo pong >&3; %s", ns);
+    sh_exec(&ex[0], a_argv, a_script, &sv[0], 1);
+    sh_exec(&ex[1], b_argv, b_script, &sv[1], 1);
+    sandbox *sbs[2] = {SB, SB2};
+    sandbox_result r[2];
+    rlpt_err err = {0};
+    assert_int_equal(sandbox_run_group(sbs, ex, 2, 5.0, r, &err), 0);
+    print_message("  A: %s  B: %s\n", r[0].out, r[1].out);
+    assert_int_equal(r[0].verdict, SANDBOX_OK);
+    assert_int_equal(r[1].verdict, SANDBOX_OK);
+    assert_true(strncmp(r[0].out, "pong\n0\n1\n2\n3\npid:[", 18) == 0); /* only 0-3 */
+    assert_true(strncmp(r[1].out, "got ping\npid:[", 14) == 0);
+    assert_non_null(strstr(r[0].out, "\n60003\n"));
+    assert_non_null(strstr(r[1].out, "\n60004\n"));
+    /* "pid:[N]\nmnt:[M]" of each: both namespaces differ */
+    unsigned long pid_ns[2] = {0, 0}, mnt_ns[2] = {0, 0};
+    for (int i = 0; i < 2; i++) {
+        const char *p = strstr(r[i].out, "pid:["), *m = strstr(r[i].out, "mnt:[");
+        assert_true(p && m);
+        pid_ns[i] = strtoul(p + 5, NULL, 10);
+        mnt_ns[i] = strtoul(m + 5, NULL, 10);
+        assert_true(pid_ns[i] > 0 && mnt_ns[i] > 0);
+    }
+    assert_true(pid_ns[0] != pid_ns[1] && mnt_ns[0] != mnt_ns[1]);
+    assert_int_equal(r[0].cut + r[1].cut, 0);
+    assert_int_equal(fcntl(sv[0], F_GETFD), -1); /* taken by the sandbox */
+    assert_int_equal(fcntl(sv[1], F_GETFD), -1);
+    for (int i = 0; i < 2; i++) sandbox_result_free(&r[i]);
+}
+
+/* When one box ends, its end of the socket closes: a partner reading it sees EOF and ends by
+ * itself; one that does not (sleeps) is cut after the linger. */
+static void test_group_end(void **state) {
+    (void)state;
+    sandbox *sbs[2] = {SB, SB2};
+    const char *a_argv[4], *b_argv[4];
+    sandbox_exec ex[2];
+    sandbox_result r[2];
+    rlpt_err err = {0};
+    int sv[2];
+    assert_int_equal(socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sv), 0);
+    sh_exec(&ex[0], a_argv, "exit 3", &sv[0], 1);
+    sh_exec(&ex[1], b_argv, "cat <&3; echo eof", &sv[1], 1);
+    assert_int_equal(sandbox_run_group(sbs, ex, 2, 30.0, r, &err), 0);
+    assert_int_equal(r[0].verdict, SANDBOX_RE);
+    assert_int_equal(r[0].exit_code, 3);
+    assert_int_equal(r[1].verdict, SANDBOX_OK);
+    assert_string_equal(r[1].out, "eof\n");
+    assert_int_equal(r[0].cut + r[1].cut, 0);
+    for (int i = 0; i < 2; i++) sandbox_result_free(&r[i]);
+
+    assert_int_equal(socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sv), 0);
+    sh_exec(&ex[0], a_argv, "sleep 100", &sv[0], 1);
+    sh_exec(&ex[1], b_argv, "exit 0", &sv[1], 1);
+    ex[0].limits.wall_s = 60; /* the cut, not the wall, ends it */
+    assert_int_equal(sandbox_run_group(sbs, ex, 2, 0.2, r, &err), 0);
+    assert_int_equal(r[1].verdict, SANDBOX_OK);
+    assert_int_equal(r[1].cut, 0);
+    assert_int_equal(r[0].verdict, SANDBOX_SIG);
+    assert_int_equal(r[0].signal, SIGKILL);
+    assert_int_equal(r[0].cut, 1);
+    for (int i = 0; i < 2; i++) sandbox_result_free(&r[i]);
+    assert_int_equal(uid_processes(60003) + uid_processes(60004), 0);
+}
+
+/* Bad groups and bad fds are refused, the error names the box, and the fds are closed anyway. */
+static void test_group_bad(void **state) {
+    (void)state;
+    sandbox *sbs[2] = {SB, SB2};
+    const char *a_argv[4], *b_argv[4];
+    sandbox_exec ex[2];
+    sandbox_result r[2];
+    rlpt_err err = {0};
+    sh_exec(&ex[0], a_argv, "true", NULL, 0);
+    assert_int_equal(sandbox_run_group(sbs, ex, 0, 1.0, r, &err), RLPT_EINVAL);
+    assert_non_null(strstr(err.msg, "1 to 4 boxes"));
+    int sv[2];
+    assert_int_equal(socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sv), 0);
+    int five[5] = {sv[0], sv[0], sv[0], sv[0], sv[0]};
+    sh_exec(&ex[0], a_argv, "true", five, 5);
+    assert_int_equal(sandbox_run(SB, &ex[0], &r[0], &err), RLPT_EINVAL);
+    assert_non_null(strstr(err.msg, "5 fds to pass (at most 4)"));
+    sandbox_result_free(&r[0]);
+    assert_int_equal(fcntl(sv[0], F_GETFD), -1);
+    int closed = sv[0];
+    sh_exec(&ex[0], a_argv, "true", &closed, 1);
+    assert_int_equal(sandbox_run(SB, &ex[0], &r[0], &err), RLPT_EINVAL);
+    assert_non_null(strstr(err.msg, "is not open"));
+    sandbox_result_free(&r[0]);
+    /* box 2 cannot start its program: box 1 is ended, the error says which */
+    static const char *const missing[] = {"/usr/bin/no-such-program", NULL};
+    sh_exec(&ex[0], a_argv, "read x <&3", &sv[1], 1);
+    memset(&ex[1], 0, sizeof ex[1]);
+    ex[1].argv = missing;
+    sandbox_limits_default(&ex[1].limits);
+    (void)b_argv;
+    assert_int_equal(sandbox_run_group(sbs, ex, 2, 1.0, r, &err), RLPT_ESANDBOX);
+    assert_non_null(
+        strstr(err.msg, "box 2 of 2: sandbox: cannot execute /usr/bin/no-such-program"));
+    assert_int_equal(fcntl(sv[1], F_GETFD), -1);
+    for (int i = 0; i < 2; i++) sandbox_result_free(&r[i]);
+    assert_int_equal(uid_processes(60003) + uid_processes(60004), 0);
+}
+
 int main(void) {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_verdicts),
@@ -331,6 +467,9 @@ int main(void) {
         cmocka_unit_test(test_mode_none),
         cmocka_unit_test(test_sigchld_ignored),
         cmocka_unit_test(test_supervisor_dies),
+        cmocka_unit_test(test_group_talk),
+        cmocka_unit_test(test_group_end),
+        cmocka_unit_test(test_group_bad),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
 }
