@@ -198,9 +198,11 @@ static int code_args(const rl_config *cfg, const char *entry_args, char **out, r
         cJSON_AddStringToObject(a, "sandbox",
                                 cfg->sandbox.mode == RL_SANDBOX_NONE ? "none" : "namespaces");
     if (!cJSON_GetObjectItem(a, "workers")) cJSON_AddNumberToObject(a, "workers", workers);
+    /* a worker holds two uids (its solution's box and its tester's), at most 256 workers: 512
+     * uids per rank of this node */
     if (!cJSON_GetObjectItem(a, "uid_base"))
         cJSON_AddNumberToObject(a, "uid_base",
-                                60000.0 + 300.0 * (m->initialized ? m->local_rank : 0));
+                                60000.0 + 512.0 * (m->initialized ? m->local_rank : 0));
     if (!cJSON_GetObjectItem(a, "scoring"))
         cJSON_AddStringToObject(a, "scoring",
                                 cfg->sandbox.reward == RL_CODE_REWARD_ALL ? "all" : "fraction");
