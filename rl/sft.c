@@ -117,23 +117,25 @@ int rl_sft_stage(rl_trainer *t, rlpt_err *err) {
     for (; !rc && t->stage_step < cfg->sft.steps; t->stage_step++, t->step++) {
         double t0 = rl_now();
         /* this rank's examples of the step (batch rows rank, rank + ranks, ...), encoded */
-        double sums[3] = {0, 0, b_local}; /* -sum logp, tokens, examples */
+        double sums[4] = {0, 0, b_local, 0}; /* -sum logp, tokens, examples, cut */
         for (int i = t->rank, r = 0; i < B && !rc; i += t->size, r++) {
             long k = t->stage_step * (long)B + i;
             const rl_example *e =
                 &ds->v[rl_data_index(ds, (uint64_t)cfg->run.seed, k, perm, &epoch)];
             char *prompt = NULL;
+            int cut = 0;
             rc = rl_trainer_prompt(t, e->prompt, &prompt, err);
             int n = rc ? rc
                        : rl_trainer_encode_pair(t, prompt, e->target, 1, c.ids + (size_t)r * T,
-                                                c.tgt + (size_t)r * T, T, err);
+                                                c.tgt + (size_t)r * T, T, &cut, err);
+            sums[3] += cut;
             free(prompt);
             if (n < 0) rc = n;
             c.len[r] = n > 0 ? n : 1;
             for (int p = 0; !rc && p < c.len[r]; p++) sums[1] += c.tgt[(size_t)r * T + p] >= 0;
         }
         rc = rl_mpi_agree(rc, err);
-        if (!rc) rc = rl_allreduce_sum_d(sums + 1, 2, err);
+        if (!rc) rc = rl_allreduce_sum_d(sums + 1, 3, err);
         c.tokens = sums[1];
         c.loss = 0;
         if (!rc) rc = rl_update_grads(t, sft_leaf, &c, NULL, err);
@@ -149,10 +151,10 @@ int rl_sft_stage(rl_trainer *t, rlpt_err *err) {
             char line[512];
             snprintf(line, sizeof line,
                      "{\"step\":%ld,\"stage\":\"sft\",\"stage_step\":%ld,\"loss\":%.6g,"
-                     "\"tokens\":%.0f,\"examples\":%.0f,\"grad_norm\":%.6g,\"lr\":%.6g,"
-                     "\"time_s\":%.4f,\"tokens_per_s\":%.1f}",
+                     "\"tokens\":%.0f,\"examples\":%.0f,\"truncated\":%.0f,\"grad_norm\":%.6g,"
+                     "\"lr\":%.6g,\"time_s\":%.4f,\"tokens_per_s\":%.1f}",
                      t->step, t->stage_step, sums[0] / (sums[1] > 0 ? sums[1] : 1), sums[1],
-                     sums[2], gnorm, (double)lr, dt, sums[1] / (dt > 0 ? dt : 1e-9));
+                     sums[2], sums[3], gnorm, (double)lr, dt, sums[1] / (dt > 0 ? dt : 1e-9));
             rc = rl_mpi_agree(rl_run_log(&t->run, RL_LOG_METRICS, line, err), err);
             if (!rc && rl_mpi_should_print() && cfg->run.progress != RL_PROGRESS_NEVER)
                 fprintf(stderr, "sft step %ld/%d  loss %.4f  grad %.3f  lr %.2g  %.0f tok/s\n",

@@ -57,7 +57,7 @@ int rl_trainer_prompt(const rl_trainer *t, const char *question, char **out, rlp
 }
 
 int rl_trainer_encode_pair(const rl_trainer *t, const char *prompt, const char *completion,
-                           int add_eos, int *ids, int *targets, int T, rlpt_err *err) {
+                           int add_eos, int *ids, int *targets, int T, int *cut, rlpt_err *err) {
     int32_t *p = NULL, *c = NULL;
     size_t np = 0, nc = 0;
     /* a chat template writes its own BOS; a plain one gets the post-processor's (Llama) */
@@ -66,6 +66,15 @@ int rl_trainer_encode_pair(const rl_trainer *t, const char *prompt, const char *
     if (!rc) rc = policy_tokenizer_encode(t->tok, completion, strlen(completion), 0, &c, &nc, err);
     int32_t eos = policy_tokenizer_eos_id(t->tok);
     size_t n = np + nc + (add_eos && eos >= 0);
+    if (!rc && cut && n > (size_t)T && np > 0 && np < (size_t)T) {
+        /* too long: the completion is cut at the last position, with no end of text */
+        *cut = 1;
+        nc = (size_t)T - np;
+        add_eos = 0;
+        n = (size_t)T;
+    } else if (cut) {
+        *cut = 0;
+    }
     if (!rc && (n > (size_t)T || np == 0))
         rc = rlpt_errf(err, RLPT_EINVAL,
                        "an example of %zu tokens (prompt %zu) does not fit the %d positions of "
@@ -87,7 +96,6 @@ int rl_trainer_encode_pair(const rl_trainer *t, const char *prompt, const char *
     return rc ? rc : (int)n;
 }
 
-/* A random model of the configured shape, with the tokenizer's vocabulary and special ids. */
 /* The config of the random model model.init describes (its vocabulary: the tokenizer's). */
 static int init_config(const rl_trainer *t, policy_config *pc, rlpt_err *err) {
     const rl_config *cfg = t->cfg;

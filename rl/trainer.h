@@ -39,9 +39,11 @@ int rl_trainer_prompt(const rl_trainer *t, const char *question, char **out, rlp
 
 /* Tokenizes prompt + completion into ids/targets of length T (padded with targets -1): the
  * targets are the next ids on completion positions only (SFT's loss mask). Returns the number
- * of ids used, or a negative RLPT_E* when the example does not fit in T. */
+ * of ids used, or a negative RLPT_E* when the example does not fit in T; with cut (not NULL)
+ * a completion that does not fit is cut at T instead (*cut = 1; TRL's max_length), and only a
+ * prompt that fills T is refused. */
 int rl_trainer_encode_pair(const rl_trainer *t, const char *prompt, const char *completion,
-                           int add_eos, int *ids, int *targets, int T, rlpt_err *err);
+                           int add_eos, int *ids, int *targets, int T, int *cut, rlpt_err *err);
 
 /* Sums a float buffer over ranks in place (chunks below INT_MAX elements). */
 int rl_allreduce_sum_f(float *buf, size_t n, rlpt_err *err);

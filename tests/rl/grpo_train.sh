@@ -91,6 +91,19 @@ check "rejection kept one per prompt (12)" '[ "$(wc -l <"$rj")" = 12 ]'
 check "rejection lines are SFT traces" 'grep -q "^{\"question\":\".*\",\"completion\":" "$rj"'
 check "rejection metrics" 'grep -q "\"stage\":\"rejection\",\"prompts\":12,\"samples\":48,\"kept\":12" "$tmp/rej/demo/metrics.jsonl"'
 check "sft after rejection trained" '[ "$(grep -c "\"stage\":\"sft\"" "$tmp/rej/demo/metrics.jsonl")" = 2 ]'
+# DeepSeek-R1's pipeline, SFT -> GRPO -> rejection sampling -> SFT -> GRPO, end to end; this
+# barely trained model's kept traces re-encode longer than the model's positions (bytes of
+# invalid UTF-8 come back as U+FFFD), which SFT cuts (TRL's max_length) and counts
+"$RLPT" train configs/demo.yaml "${small[@]}" --set "pipeline=[sft, grpo, rejection, sft, grpo]" \
+    --set sft.steps=3 --set grpo.steps=2 --set rejection.prompts=8 --set rejection.min_reward=-1 \
+    --set model.init.max_positions=64 --set rollout.max_new_tokens=48 --set data.max_prompt_tokens=15 \
+    --set run.dir="$tmp/r1" 2>"$tmp/errp"
+check "R1 pipeline run" '[ $? = 0 ] || { cat "$tmp/errp"; false; }'
+mr=$tmp/r1/demo/metrics.jsonl
+check "R1 pipeline: 6 sft and 4 grpo steps, one rejection stage" \
+    '[ "$(grep -c "\"stage\":\"sft\"" "$mr")" = 6 ] && [ "$(grep -c "\"stage\":\"grpo\"" "$mr")" = 4 ] && [ "$(grep -c "\"stage\":\"rejection\"" "$mr")" = 1 ]'
+check "R1 pipeline: the second sft cut traces that did not fit" \
+    'awk "/\"stage\":\"rejection\"/ { r = 1 } r && /\"stage\":\"sft\"/ && !/\"truncated\":0,/ { f = 1 } END { exit !f }" "$mr"'
 # the eval stage alone: 4 samples per problem at temperature 1: the unbiased pass@2 and pass@4
 # and maj@4 (math is the first reward) are reported and ordered: pass@1 <= pass@2 <= pass@4 and
 # maj@4 <= pass@4 (a correct majority is a correct sample)
