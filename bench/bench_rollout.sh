@@ -14,13 +14,21 @@ CONFIGS=${2:-tiny 100m}
 THREAD_LIST=${3:-1 2}
 HERE=$(cd "$(dirname "$0")" && pwd)
 B="$BUILD/bench/bench_rollout"
+export OMPI_ALLOW_RUN_AS_ROOT=1 OMPI_ALLOW_RUN_AS_ROOT_CONFIRM=1
+# runs a measurement, shows its output on stderr, leaves its RESULT line on stdout (not `tee
+# /dev/stderr`, which reopens stderr and truncates it when that is a file)
+result() {
+    local out
+    out=$("$@")
+    echo "$out" >&2
+    grep '^RESULT' <<<"$out"
+}
 echo "load average: $(cut -d' ' -f1-3 /proc/loadavg) on $(nproc) cores"
 for c in $CONFIGS; do
   for THREADS in $THREAD_LIST; do
     for bs in 1 32; do
-        r=$(OPENBLAS_NUM_THREADS=$THREADS "$B" gen "$c" $bs 32 128 "$THREADS" | tee /dev/stderr | grep '^RESULT')
-        t=$(/usr/bin/python3 "$HERE/bench_rollout_torch.py" "$c" $bs 32 128 "$THREADS" |
-            tee /dev/stderr | grep '^RESULT')
+        r=$(result env OPENBLAS_NUM_THREADS=$THREADS "$B" gen "$c" $bs 32 128 "$THREADS")
+        t=$(result /usr/bin/python3 "$HERE/bench_rollout_torch.py" "$c" $bs 32 128 "$THREADS")
         read -r _ _ _ _ rt share gbs core <<< "$r"
         read -r _ _ _ _ tt <<< "$t"
         awk -v c="$c" -v b=$bs -v rt="$rt" -v tt="$tt" -v th="$THREADS" -v s="$share" -v core="$core" 'BEGIN {
@@ -32,8 +40,8 @@ for c in $CONFIGS; do
   done
 done
 for c in $CONFIGS; do
-    n1=$(mpirun --oversubscribe -np 1 "$B" mpi "$c" 16 128 1 | tee /dev/stderr | grep '^RESULT')
-    n2=$(mpirun --oversubscribe -np 2 "$B" mpi "$c" 16 128 1 | tee /dev/stderr | grep '^RESULT')
+    n1=$(result mpirun --oversubscribe -np 1 "$B" mpi "$c" 16 128 1)
+    n2=$(result mpirun --oversubscribe -np 2 "$B" mpi "$c" 16 128 1)
     read -r _ _ _ _ _ t1 <<< "$n1"
     read -r _ _ _ _ _ t2 <<< "$n2"
     awk -v c="$c" -v a="$t1" -v b="$t2" 'BEGIN {

@@ -12,12 +12,20 @@ DIRS=("$@")
 [ ${#DIRS[@]} -gt 0 ] || DIRS=("$T/qwen2.5-math-1.5b" "$T/deepseek-r1-distill-qwen-32b" \
     "$T/llama-3.2-3b-instruct" "$T/qwen3-4b" "$T/rlpt-tiny")
 S="$T/strings/strings.jsonl"
-ours=$("$BUILD/bench/bench_tokenizer" "$S" "${DIRS[@]}" | tee /dev/stderr | grep '^RESULT')
+# shows a measurement's output on stderr, leaves its RESULT lines on stdout (not `tee
+# /dev/stderr`, which reopens stderr and truncates it when that is a file)
+result() {
+    local out
+    out=$("$@")
+    echo "$out" >&2
+    grep '^RESULT' <<<"$out"
+}
+ours=$(result "$BUILD/bench/bench_tokenizer" "$S" "${DIRS[@]}")
 if [ ! -d "$HERE/../tests/reference/tokenizer/node_modules/@huggingface/tokenizers" ]; then
     echo "peer: @huggingface/tokenizers not installed (run npm ci in tests/reference/tokenizer)"
     exit 0
 fi
-peer=$(node "$HERE/bench_tokenizer.mjs" "$S" "${DIRS[@]}" | tee /dev/stderr | grep '^RESULT')
+peer=$(result node "$HERE/bench_tokenizer.mjs" "$S" "${DIRS[@]}")
 echo "=== encode MB/s, rlpt (C) vs tokenizers.js (Node), same strings, one thread unless noted"
 join <(echo "$ours" | cut -d' ' -f2- | sort) <(echo "$peer" | cut -d' ' -f2- | sort) |
     awk '{ printf "%-30s first pass %7.2f vs %6.2f (%.1fx); warm %7.2f vs %6.2f (%.1fx); rlpt 2 threads %7.2f; ids %s %s\n",
