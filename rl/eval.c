@@ -118,7 +118,7 @@ int rl_evaluate(rl_trainer *t, const char *stage, double *accuracy, rlpt_err *er
     d.example = calloc((size_t)P, sizeof *d.example);
     if (!rc && !d.example) rc = rlpt_errf(err, RLPT_ENOMEM, "eval: out of memory");
     rc = rl_mpi_agree(rc, err);
-    for (int i = 0; !rc && i < P; i++) d.example[i] = i;
+    for (int i = 0; !rc && d.example && i < P; i++) d.example[i] = i;
     double t_roll = 0, t_rew = 0;
     if (!rc)
         rc = rl_rollout_and_score(t, t->eval_engine, &t->eval, P, K, &d, 0, &t_roll, &t_rew, err);

@@ -409,8 +409,8 @@ static void take_group(rl_step_data *acc, rl_step_data *r, int i, int rank, int 
     for (int j = 0; j < G; j++) {
         acc->reward[a * G + j] = r->reward[o * G + j];
         for (int f = 0; f < n_fn; f++)
-            acc->per_fn[(size_t)f * acc->fn_stride + a * G + j] =
-                r->per_fn[(size_t)f * r->fn_stride + o * G + j];
+            acc->per_fn[(size_t)f * acc->fn_stride + (size_t)a * G + j] =
+                r->per_fn[(size_t)f * r->fn_stride + (size_t)o * G + j];
     }
 }
 
@@ -448,7 +448,7 @@ static int sample_groups(rl_trainer *t, int *perm, long *epoch, rl_step_data *d,
         /* keep[i]: group i has signal (set by its owner, summed over ranks) */
         memset(keep, 0, (size_t)P * sizeof *keep);
         for (int o = 0; !rc && o < r.own; o++) {
-            double lo = r.reward[o * G], hi = lo;
+            double lo = r.reward[(size_t)o * G], hi = lo;
             for (int j = 0; j < G; j++) {
                 double v = r.reward[o * G + j];
                 const rollout_sample *s = &r.samples[(size_t)r.own_prompt[o] * G + j];
@@ -463,9 +463,9 @@ static int sample_groups(rl_trainer *t, int *perm, long *epoch, rl_step_data *d,
             }
             for (int f = 0; f < n_fn; f++)
                 for (int j = 0; j < G; j++) {
-                    double v = r.per_fn[(size_t)f * r.fn_stride + o * G + j];
-                    fn_m[2 * f] += v;
-                    fn_m[2 * f + 1] += v * v;
+                    double v = r.per_fn[(size_t)f * r.fn_stride + (size_t)o * G + j];
+                    fn_m[(size_t)2 * f] += v;
+                    fn_m[(size_t)2 * f + 1] += v * v;
                 }
             m[M_ZERO_STD] += lo == hi;
             m[M_GROUPS] += 1;
@@ -505,7 +505,7 @@ static int grpo_step(rl_trainer *t, const policy_lr_schedule *sched, int *perm, 
     double m[M_N];
     memset(m, 0, sizeof m);
     int n_fn = rl_rewards_count(t->rewards);
-    double *fn_m = calloc((size_t)(2 * n_fn + 1), sizeof *fn_m); /* sum, sum of squares */
+    double *fn_m = calloc((size_t)2 * n_fn + 1, sizeof *fn_m); /* sum, sum of squares */
     rl_step_data d;
     memset(&d, 0, sizeof d);
     int rc = fn_m ? sample_groups(t, perm, epoch, &d, m, fn_m, &rounds, &t_roll, &t_rew, err)
@@ -621,8 +621,8 @@ static int grpo_step(rl_trainer *t, const policy_lr_schedule *sched, int *perm, 
             d.P);
         /* each reward function's mean and std over the sampled completions, unweighted */
         for (int f = 0; f < n_fn && len > 0 && (size_t)len < sizeof line; f++) {
-            double fm = fn_m[2 * f] / ns,
-                   fv = (fn_m[2 * f + 1] - ns * fm * fm) / (ns > 1 ? ns - 1 : 1);
+            double fm = fn_m[(size_t)2 * f] / ns,
+                   fv = (fn_m[(size_t)2 * f + 1] - ns * fm * fm) / (ns > 1 ? ns - 1 : 1);
             char name[80];
             reward_key(t->rewards, f, name, sizeof name);
             len--; /* over the closing brace */

@@ -59,10 +59,15 @@ static int sft_leaf(void *ctx, int leaf, float *grad, int *present, rlpt_err *er
     int *ids = malloc((size_t)B * T * sizeof *ids), *tgt = malloc((size_t)B * T * sizeof *tgt);
     float *logp = malloc((size_t)B * T * sizeof *logp);
     float *dlogp = malloc((size_t)B * T * sizeof *dlogp);
-    int rc = ids && tgt && logp && dlogp
-                 ? 0
-                 : rlpt_errf(err, RLPT_ENOMEM, "sft: out of memory for a batch of %d x %d", B, T);
-    for (int r = 0, b = 0; !rc && r < c->rows; r++) {
+    if (!ids || !tgt || !logp || !dlogp) {
+        free(ids);
+        free(tgt);
+        free(logp);
+        free(dlogp);
+        return rlpt_errf(err, RLPT_ENOMEM, "sft: out of memory for a batch of %d x %d", B, T);
+    }
+    int rc = 0;
+    for (int r = 0, b = 0; r < c->rows; r++) {
         int i = t->rank + r * t->size;
         if (leaf >= 0 && i % t->n_leaves != leaf) continue;
         memcpy(ids + (size_t)b * T, c->ids + (size_t)r * c->T, (size_t)T * sizeof *ids);
@@ -105,9 +110,14 @@ int rl_sft_stage(rl_trainer *t, rlpt_err *err) {
     c.ids = malloc((size_t)(b_local ? b_local : 1) * T * sizeof *c.ids);
     c.tgt = malloc((size_t)(b_local ? b_local : 1) * T * sizeof *c.tgt);
     c.len = calloc((size_t)(b_local ? b_local : 1), sizeof *c.len);
+    if (!perm || !c.ids || !c.tgt || !c.len) {
+        free(perm);
+        free(c.ids);
+        free(c.tgt);
+        free(c.len);
+        return rlpt_errf(err, RLPT_ENOMEM, "sft: out of memory for a batch of %d x %d", b_local, T);
+    }
     int rc = 0;
-    if (!perm || !c.ids || !c.tgt || !c.len)
-        rc = rlpt_errf(err, RLPT_ENOMEM, "sft: out of memory for a batch of %d x %d", b_local, T);
     policy_lr_schedule sched = {cfg->optim.schedule == RL_SCHED_COSINE ? POLICY_LR_COSINE
                                 : cfg->optim.warmup_steps > 0          ? POLICY_LR_LINEAR_WARMUP
                                                                        : POLICY_LR_CONSTANT,
