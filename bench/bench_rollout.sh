@@ -15,14 +15,7 @@ THREAD_LIST=${3:-1 2}
 HERE=$(cd "$(dirname "$0")" && pwd)
 B="$BUILD/bench/bench_rollout"
 export OMPI_ALLOW_RUN_AS_ROOT=1 OMPI_ALLOW_RUN_AS_ROOT_CONFIRM=1
-# runs a measurement, shows its output on stderr, leaves its RESULT line on stdout (not `tee
-# /dev/stderr`, which reopens stderr and truncates it when that is a file)
-result() {
-    local out
-    out=$("$@")
-    echo "$out" >&2
-    grep '^RESULT' <<<"$out"
-}
+source "$(dirname "$0")/lib.sh"
 echo "load average: $(cut -d' ' -f1-3 /proc/loadavg) on $(nproc) cores"
 for c in $CONFIGS; do
   for THREADS in $THREAD_LIST; do

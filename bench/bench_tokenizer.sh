@@ -12,14 +12,7 @@ DIRS=("$@")
 [ ${#DIRS[@]} -gt 0 ] || DIRS=("$T/qwen2.5-math-1.5b" "$T/deepseek-r1-distill-qwen-32b" \
     "$T/llama-3.2-3b-instruct" "$T/qwen3-4b" "$T/rlpt-tiny")
 S="$T/strings/strings.jsonl"
-# shows a measurement's output on stderr, leaves its RESULT lines on stdout (not `tee
-# /dev/stderr`, which reopens stderr and truncates it when that is a file)
-result() {
-    local out
-    out=$("$@")
-    echo "$out" >&2
-    grep '^RESULT' <<<"$out"
-}
+source "$(dirname "$0")/lib.sh"
 ours=$(result "$BUILD/bench/bench_tokenizer" "$S" "${DIRS[@]}")
 if [ ! -d "$HERE/../tests/reference/tokenizer/node_modules/@huggingface/tokenizers" ]; then
     echo "peer: @huggingface/tokenizers not installed (run npm ci in tests/reference/tokenizer)"

@@ -95,7 +95,7 @@ void policy_memplan_compute(policy_memplan *mp, const policy_config *cfg, int B,
     mp->total = mp->params + mp->grads + mp->moments + mp->acts;
 }
 
-static void human(char *buf, size_t n, size_t bytes) {
+void policy_format_bytes(char *buf, size_t n, size_t bytes) {
     const char *unit[] = {"B", "KiB", "MiB", "GiB", "TiB"};
     double v = (double)bytes;
     int u = 0;
@@ -105,11 +105,11 @@ static void human(char *buf, size_t n, size_t bytes) {
 
 void policy_memplan_format(const policy_memplan *mp, char *buf, size_t n) {
     char p[32], g[32], m[32], a[32], t[32];
-    human(p, sizeof p, mp->params);
-    human(g, sizeof g, mp->grads);
-    human(m, sizeof m, mp->moments);
-    human(a, sizeof a, mp->acts);
-    human(t, sizeof t, mp->total);
+    policy_format_bytes(p, sizeof p, mp->params);
+    policy_format_bytes(g, sizeof g, mp->grads);
+    policy_format_bytes(m, sizeof m, mp->moments);
+    policy_format_bytes(a, sizeof a, mp->acts);
+    policy_format_bytes(t, sizeof t, mp->total);
     snprintf(buf, n,
              "memory plan: params %s, grads %s, AdamW moments %s, activations %s; "
              "total %s",
@@ -120,9 +120,9 @@ int policy_memplan_check(const policy_memplan *mp, size_t limit_bytes, int B, in
                          rlpt_err *err) {
     if (mp->total <= limit_bytes) return 0;
     char t[32], l[32], a[32];
-    human(t, sizeof t, mp->total);
-    human(l, sizeof l, limit_bytes);
-    human(a, sizeof a, mp->acts);
+    policy_format_bytes(t, sizeof t, mp->total);
+    policy_format_bytes(l, sizeof l, limit_bytes);
+    policy_format_bytes(a, sizeof a, mp->acts);
     return rlpt_errf(err, RLPT_ENOMEM,
                      "the model needs %s (activations %s for %d x %d tokens) "
                      "but %s is available; lower the batch size (%d) or the sequence length "

@@ -192,6 +192,9 @@ void policy_memplan_format(const policy_memplan *mp, char *buf, size_t n);
 int policy_memplan_check(const policy_memplan *mp, size_t limit_bytes, int B, int T, int flags,
                          rlpt_err *err);
 
+/* bytes as "512 B", "1.5 MiB", "16.0 GiB" (binary units, one decimal). */
+void policy_format_bytes(char *buf, size_t n, size_t bytes);
+
 /* Memory the system can give now (MemAvailable), the usual limit for the check above. */
 size_t policy_mem_available(void);
 

@@ -129,8 +129,7 @@ static int create_model(rl_trainer *t, const policy_config *pc, rlpt_err *err) {
 }
 
 static void human(char *buf, size_t n, double bytes) {
-    snprintf(buf, n, "%.1f %s", bytes >= 1073741824.0 ? bytes / 1073741824.0 : bytes / 1048576.0,
-             bytes >= 1073741824.0 ? "GiB" : "MiB");
+    policy_format_bytes(buf, n, (size_t)bytes);
 }
 
 /* What one rank of this run will hold at its peak, from the model's config alone (checked
