@@ -38,6 +38,12 @@ void rollout_pool_run(rollout_pool *p, rollout_task_fn fn, void *arg);
  * bits. */
 float rollout_dot(const float *a, const float *b, int K);
 
+/* An rn x ro block of rollout_dot (rn, ro <= 4): out[i * ldo + j] = rollout_dot(a + i * lda,
+ * w + j * ldw, K), the same bits as one dot at a time, computed as one register tile when
+ * ro = 4 (attention's scores: several query heads against four cached keys). */
+void rollout_dots(float *out, int ldo, const float *a, int lda, const float *w, int ldw, int K,
+                  int rn, int ro);
+
 /* out (N, OC) = inp (N, IC) @ W^T + bias (W (OC, IC) as HF stores it; bias may be NULL), every
  * element an independent rollout_dot, the work split over the pool's threads by columns. */
 void rollout_matmul(rollout_pool *pool, float *out, const float *inp, const float *w,
@@ -74,7 +80,7 @@ void rollout_kv_copy(rollout_kv *kv, int to, int from, int n);
 typedef struct rollout_fwd {
     int R, NL;
     float *x, *xn, *q, *k, *v, *att, *o, *g, *u, *rstd, *xl, *logits;
-    float *scores; /* Tcap per row: attention probabilities */
+    float *scores; /* 4 x Tcap per row: attention probabilities of up to 4 query heads */
 } rollout_fwd;
 
 size_t rollout_fwd_size(const policy_config *c, int R, int NL, int Tcap);

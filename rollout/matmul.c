@@ -38,9 +38,9 @@ static inline __attribute__((always_inline)) float reduce512(__m512 v) {
     return _mm_cvtss_f32(s1);
 }
 
-/* rn x ro dots of length K: out[n * ldo + o] = dot(a + n * K, w + o * K) */
-static inline __attribute__((always_inline)) void tile(float *out, int ldo, const float *a,
-                                                       const float *w, int K, int rn, int ro) {
+/* rn x ro dots of length K: out[n * ldo + o] = dot(a + n * lda, w + o * ldw) */
+static inline __attribute__((always_inline)) void
+tile(float *out, int ldo, const float *a, int lda, const float *w, int ldw, int K, int rn, int ro) {
     __m512 acc[TN][TO];
     UNROLL for (int n = 0; n < rn; n++) UNROLL for (int o = 0; o < ro; o++) acc[n][o] =
         _mm512_setzero_ps();
@@ -48,11 +48,11 @@ static inline __attribute__((always_inline)) void tile(float *out, int ldo, cons
     for (; k + LANES <= K; k += LANES) {
         __m512 av[TN];
         UNROLL for (int n = 0; n < rn; n++) {
-            av[n] = _mm512_loadu_ps(a + (size_t)n * K + k);
+            av[n] = _mm512_loadu_ps(a + (size_t)n * lda + k);
             KEEP_IN_REGISTER(av[n]);
         }
         UNROLL for (int o = 0; o < ro; o++) {
-            __m512 wv = _mm512_loadu_ps(w + (size_t)o * K + k);
+            __m512 wv = _mm512_loadu_ps(w + (size_t)o * ldw + k);
             KEEP_IN_REGISTER(wv);
             UNROLL for (int n = 0; n < rn; n++) acc[n][o] = _mm512_fmadd_ps(av[n], wv, acc[n][o]);
         }
@@ -60,9 +60,10 @@ static inline __attribute__((always_inline)) void tile(float *out, int ldo, cons
     if (k < K) { /* lanes past the end keep their value, as the portable path's */
         __mmask16 m = (__mmask16)((1u << (K - k)) - 1u);
         __m512 av[TN];
-        UNROLL for (int n = 0; n < rn; n++) av[n] = _mm512_maskz_loadu_ps(m, a + (size_t)n * K + k);
+        UNROLL for (int n = 0; n < rn; n++) av[n] =
+            _mm512_maskz_loadu_ps(m, a + (size_t)n * lda + k);
         UNROLL for (int o = 0; o < ro; o++) {
-            __m512 wv = _mm512_maskz_loadu_ps(m, w + (size_t)o * K + k);
+            __m512 wv = _mm512_maskz_loadu_ps(m, w + (size_t)o * ldw + k);
             UNROLL for (int n = 0; n < rn; n++) acc[n][o] =
                 _mm512_mask3_fmadd_ps(av[n], wv, acc[n][o], m);
         }
@@ -80,11 +81,11 @@ static inline float reduce16(const float *acc) {
     return s0 + s1;
 }
 
-static inline void tile(float *out, int ldo, const float *a, const float *w, int K, int rn,
-                        int ro) {
+static inline void tile(float *out, int ldo, const float *a, int lda, const float *w, int ldw,
+                        int K, int rn, int ro) {
     for (int n = 0; n < rn; n++)
         for (int o = 0; o < ro; o++) {
-            const float *x = a + (size_t)n * K, *y = w + (size_t)o * K;
+            const float *x = a + (size_t)n * lda, *y = w + (size_t)o * ldw;
             float acc[LANES] = {0};
             for (int k = 0; k < K; k++) acc[k % LANES] = fmaf(x[k], y[k], acc[k % LANES]);
             out[(size_t)n * ldo + o] = reduce16(acc);
@@ -94,8 +95,34 @@ static inline void tile(float *out, int ldo, const float *a, const float *w, int
 
 float rollout_dot(const float *a, const float *b, int K) {
     float r;
-    tile(&r, 1, a, b, K, 1, 1);
+    tile(&r, 1, a, K, b, K, K, 1, 1);
     return r;
+}
+
+void rollout_dots(float *out, int ldo, const float *a, int lda, const float *w, int ldw, int K,
+                  int rn, int ro) {
+    if (ro == TO) { /* whole tiles: one instance per row count, its loops unrolled */
+        switch (rn) {
+        case 4:
+            tile(out, ldo, a, lda, w, ldw, K, 4, TO);
+            return;
+        case 3:
+            tile(out, ldo, a, lda, w, ldw, K, 3, TO);
+            return;
+        case 2:
+            tile(out, ldo, a, lda, w, ldw, K, 2, TO);
+            return;
+        case 1:
+            tile(out, ldo, a, lda, w, ldw, K, 1, TO);
+            return;
+        default:
+            break;
+        }
+    }
+    for (int i = 0; i < rn; i++) /* edges, one dot at a time: the same values */
+        for (int j = 0; j < ro; j++)
+            tile(out + (size_t)i * ldo + j, ldo, a + (size_t)i * lda, lda, w + (size_t)j * ldw, ldw,
+                 K, 1, 1);
 }
 
 typedef struct mm_task {
@@ -122,14 +149,9 @@ static void mm_part(void *arg, int t, int nt) {
                 const float *a = m->inp + (size_t)n * m->IC;
                 int rn = n + TN <= r1 ? TN : r1 - n;
                 if (rn == TN && ro == TO)
-                    tile(out, m->OC, a, w, m->IC, TN, TO);
-                else if (rn == 1 && ro == TO)
-                    tile(out, m->OC, a, w, m->IC, 1, TO);
+                    tile(out, m->OC, a, m->IC, w, m->IC, m->IC, TN, TO);
                 else
-                    for (int i = 0; i < rn; i++) /* edges, one dot at a time: the same values */
-                        for (int j = 0; j < ro; j++)
-                            tile(out + (size_t)i * m->OC + j, m->OC, a + (size_t)i * m->IC,
-                                 w + (size_t)j * m->IC, m->IC, 1, 1);
+                    rollout_dots(out, m->OC, a, m->IC, w, m->IC, m->IC, rn, ro);
             }
         }
         if (m->bias)

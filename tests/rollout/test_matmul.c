@@ -3,7 +3,8 @@
  * reduction (l, l+8), (l, l+4), (0, 2) + (1, 3)) for every length 1 .. 200 (tails included), so
  * the AVX-512 and portable builds agree; and every element of rollout_matmul equals the
  * rollout_dot of its two rows whatever the number of rows N (1 .. 70, edges of the 4 x 4 tiles
- * and of the 64-row blocks), the number of columns and the thread count (1, 2, 3). Also checked
+ * and of the 64-row blocks), the number of columns and the thread count (1, 2, 3); and every
+ * element of a strided rollout_dots block (attention's scores) equals its rollout_dot. Also checked
  * against a double-precision product (tolerance 1e-5 relative to sum |a_k w_k|; seen < 1e-6). */
 #define _POSIX_C_SOURCE 200809L
 #include <setjmp.h>
@@ -92,10 +93,35 @@ static void matmul_rows_independent(void **state) {
     free(out);
 }
 
+/* Blocks of 1..4 x 1..4 dots with row strides longer than the dot, as attention uses them (query
+ * heads D apart, cached keys KVH*D apart). */
+static void dots_block_is_dots(void **state) {
+    (void)state;
+    uint64_t s = 11;
+    enum { LDA = 53, LDW = 71, KMAX = 40 };
+    float a[4 * LDA], w[4 * LDW], out[4 * 9];
+    for (int i = 0; i < 4 * LDA; i++) a[i] = rnd(&s);
+    for (int i = 0; i < 4 * LDW; i++) w[i] = rnd(&s);
+    for (int K = 1; K <= KMAX; K += 3)
+        for (int rn = 1; rn <= 4; rn++)
+            for (int ro = 1; ro <= 4; ro++) {
+                memset(out, 0, sizeof out);
+                rollout_dots(out, 9, a, LDA, w, LDW, K, rn, ro);
+                for (int i = 0; i < rn; i++)
+                    for (int j = 0; j < ro; j++) {
+                        float want = rollout_dot(a + i * LDA, w + j * LDW, K);
+                        if (!bits_equal(out[i * 9 + j], want))
+                            fail_msg("K %d block %dx%d: [%d,%d] %.9g vs %.9g", K, rn, ro, i, j,
+                                     out[i * 9 + j], want);
+                    }
+            }
+}
+
 int main(void) {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(dot_is_portable),
         cmocka_unit_test(matmul_rows_independent),
+        cmocka_unit_test(dots_block_is_dots),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
