@@ -15,7 +15,7 @@
 size_t rollout_fwd_size(const policy_config *c, int R, int NL, int Tcap) {
     size_t HD = (size_t)c->H * c->D, KD = (size_t)c->KVH * c->D;
     size_t per_row = 3 * (size_t)c->C + 2 * HD + 2 * KD + (size_t)c->C + 2 * (size_t)c->F + 1;
-    size_t n = (size_t)R * per_row + (size_t)NL * ((size_t)c->C + c->V) + (size_t)R * 4 * Tcap;
+    size_t n = (size_t)R * per_row + (size_t)NL * ((size_t)c->C + c->V) + (size_t)R * Tcap;
     return n * sizeof(float);
 }
 
@@ -37,7 +37,7 @@ int rollout_fwd_init(rollout_fwd *f, const policy_config *c, int R, int NL, int 
     f->rstd = malloc((size_t)R * sizeof(float));
     f->xl = malloc((size_t)NL * C * sizeof(float));
     f->logits = malloc((size_t)NL * c->V * sizeof(float));
-    f->scores = malloc((size_t)R * 4 * Tcap * sizeof(float));
+    f->scores = malloc((size_t)R * Tcap * sizeof(float));
     if (!f->x || !f->xn || !f->o || !f->q || !f->att || !f->k || !f->v || !f->g || !f->u ||
         !f->rstd || !f->xl || !f->logits || !f->scores) {
         rollout_fwd_free(f);
@@ -74,49 +74,34 @@ typedef struct att_task {
 } att_task;
 
 /* Causal attention of rows [r0, r1): query head h of row r over keys 0 .. pos[r] of its slot,
- * kv head h / (H/KVH). softmax(q k^T / sqrt(D)) v, the max subtracted before exp. The query
- * heads that share a kv head go up to four at a time, so that each cached key and value is
- * loaded once for all of them; every score is still one rollout_dot and every output a sum
- * over j in order, so the values do not depend on the grouping. */
+ * kv head h / (H/KVH). softmax(q k^T / sqrt(D)) v, the max subtracted before exp. Scores are
+ * rollout_dots_t over the transposed key cache (sixteen positions per step) and outputs
+ * rollout_weighted_sum (p_j v_j added in order of j), so each row's values depend on its own
+ * query and cache only. */
 static void attention_rows(const att_task *a, int r0, int r1) {
     const policy_config *c = a->c;
     int H = c->H, D = c->D, KD = c->KVH * c->D, rep = c->H / c->KVH, Tcap = a->kv->Tcap;
     float scale = 1.0f / sqrtf((float)D);
     for (int r = r0; r < r1; r++) {
         int n = a->pos[r] + 1;
-        const float *kc = rollout_kv_k(a->kv, a->l, a->slot[r], 0);
+        const float *kt = rollout_kv_kt(a->kv, a->l, a->slot[r]);
         const float *vc = rollout_kv_v(a->kv, a->l, a->slot[r], 0);
-        float *s = a->f->scores + (size_t)r * 4 * Tcap;
-        int hn;
-        for (int h0 = 0; h0 < H; h0 += hn) {
-            int g = h0 / rep; /* heads h0 .. h0+hn-1 share kv head g */
-            hn = rep - h0 % rep;
-            if (hn > 4) hn = 4;
-            if (h0 + hn > H) hn = H - h0;
-            const float *q = a->f->q + (size_t)r * H * D + (size_t)h0 * D;
-            for (int j = 0; j < n; j += 4)
-                rollout_dots(s + j, Tcap, q, D, kc + (size_t)j * KD + (size_t)g * D, KD, D, hn,
-                             n - j < 4 ? n - j : 4);
-            float inv[4];
-            for (int i = 0; i < hn; i++) {
-                float *si = s + (size_t)i * Tcap, mx = -INFINITY;
-                for (int j = 0; j < n; j++) {
-                    si[j] *= scale;
-                    mx = si[j] > mx ? si[j] : mx;
-                }
-                double sum = 0.0;
-                for (int j = 0; j < n; j++) sum += (si[j] = expf(si[j] - mx));
-                inv[i] = (float)(1.0 / sum);
+        float *s = a->f->scores + (size_t)r * Tcap;
+        for (int h = 0; h < H; h++) {
+            int g = h / rep;
+            rollout_dots_t(s, a->f->q + ((size_t)r * H + h) * D, kt + (size_t)g * D * Tcap, Tcap, D,
+                           n);
+            float mx = -INFINITY;
+            for (int j = 0; j < n; j++) {
+                s[j] *= scale;
+                mx = s[j] > mx ? s[j] : mx;
             }
-            float *out = a->f->att + (size_t)r * H * D + (size_t)h0 * D;
-            for (int i = 0; i < hn * D; i++) out[i] = 0.0f;
-            for (int j = 0; j < n; j++) { /* out += p_j v_j, j in order */
-                const float *vj = vc + (size_t)j * KD + (size_t)g * D;
-                for (int i = 0; i < hn; i++) {
-                    float p = s[(size_t)i * Tcap + j] * inv[i], *oi = out + (size_t)i * D;
-                    for (int d = 0; d < D; d++) oi[d] = fmaf(p, vj[d], oi[d]);
-                }
-            }
+            double sum = 0.0;
+            for (int j = 0; j < n; j++) sum += (s[j] = expf(s[j] - mx));
+            float inv = (float)(1.0 / sum);
+            for (int j = 0; j < n; j++) s[j] *= inv;
+            rollout_weighted_sum(a->f->att + ((size_t)r * H + h) * D, s, vc + (size_t)g * D, KD, n,
+                                 D);
         }
     }
 }
@@ -145,12 +130,8 @@ void rollout_forward(const policy_model *m, rollout_pool *pool, rollout_kv *kv, 
         rollout_matmul(pool, f->v, f->xn, lp->wv, lp->bv, N, C, KD);
         policy_rope_forward(f->q, pos, m->inv_freq, N, c->H, c->D);
         policy_rope_forward(f->k, pos, m->inv_freq, N, c->KVH, c->D);
-        for (int r = 0; r < N; r++) {
-            memcpy(rollout_kv_k(kv, l, slot[r], pos[r]), f->k + (size_t)r * KD,
-                   (size_t)KD * sizeof(float));
-            memcpy(rollout_kv_v(kv, l, slot[r], pos[r]), f->v + (size_t)r * KD,
-                   (size_t)KD * sizeof(float));
-        }
+        for (int r = 0; r < N; r++)
+            rollout_kv_put(kv, l, slot[r], pos[r], f->k + (size_t)r * KD, f->v + (size_t)r * KD);
         att_task at = {c, kv, f, slot, pos, N, l};
         if (pool && pool->n > 1 && N > 1)
             rollout_pool_run(pool, att_part, &at);

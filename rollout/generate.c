@@ -381,24 +381,14 @@ static void slot_start(rollout_engine *e, gen_run *g, slot_state *sl, int q) {
 }
 
 static void store_put(rollout_engine *e, int s, int n, const float *logits) {
-    size_t row = (size_t)n * e->kv.KD * sizeof(float);
-    for (int l = 0; l < e->kv.L; l++) {
-        memcpy(e->store_k + (size_t)l * e->cfg.max_prompt_tokens * e->kv.KD,
-               rollout_kv_k(&e->kv, l, s, 0), row);
-        memcpy(e->store_v + (size_t)l * e->cfg.max_prompt_tokens * e->kv.KD,
-               rollout_kv_v(&e->kv, l, s, 0), row);
-    }
+    rollout_kv_save(&e->kv, s, n, e->store_k, e->store_v,
+                    (size_t)e->cfg.max_prompt_tokens * e->kv.KD);
     memcpy(e->store_logits, logits, (size_t)e->V * sizeof(float));
 }
 
 static void store_get(rollout_engine *e, int s, int n) {
-    size_t row = (size_t)n * e->kv.KD * sizeof(float);
-    for (int l = 0; l < e->kv.L; l++) {
-        memcpy(rollout_kv_k(&e->kv, l, s, 0),
-               e->store_k + (size_t)l * e->cfg.max_prompt_tokens * e->kv.KD, row);
-        memcpy(rollout_kv_v(&e->kv, l, s, 0),
-               e->store_v + (size_t)l * e->cfg.max_prompt_tokens * e->kv.KD, row);
-    }
+    rollout_kv_load(&e->kv, s, n, e->store_k, e->store_v,
+                    (size_t)e->cfg.max_prompt_tokens * e->kv.KD);
 }
 
 /* Fills free slots with the next waiting samples, in order. */

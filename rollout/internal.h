@@ -38,6 +38,14 @@ void rollout_pool_run(rollout_pool *p, rollout_task_fn fn, void *arg);
  * bits. */
 float rollout_dot(const float *a, const float *b, int K);
 
+/* n dots of a (K floats) with columns of a transposed matrix: out[j] = rollout_dot(a, b_j) where
+ * b_j[k] = bt[k * ldb + j], the same bits; attention's scores against the transposed key cache. */
+void rollout_dots_t(float *out, const float *a, const float *bt, int ldb, int K, int n);
+
+/* out (D) = sum over j = 0 .. n-1, in order, of p[j] * v_j (v_j = v + j * ldv), each step one
+ * fused multiply-add from 0: attention's weighted sum of cached values. */
+void rollout_weighted_sum(float *out, const float *p, const float *v, int ldv, int n, int D);
+
 /* An rn x ro block of rollout_dot (rn, ro <= 4): out[i * ldo + j] = rollout_dot(a + i * lda,
  * w + j * ldw, K), the same bits as one dot at a time, computed as one register tile when
  * ro = 4 (attention's scores: several query heads against four cached keys). */
@@ -51,8 +59,11 @@ void rollout_matmul(rollout_pool *pool, float *out, const float *inp, const floa
 
 /* ---- KV cache (rollout/kv_cache.c) -------------------------------------------------------- */
 
-/* Keys and values of L layers for `slots` sequences of up to Tcap positions; a row is KD =
- * KVH*D floats. Layer l, slot s, position t starts at ((l * slots + s) * Tcap + t) * KD. */
+/* Keys and values of L layers for `slots` sequences of up to Tcap positions; a position's row
+ * is KD = KVH*D floats. Values: layer l, slot s, position t starts at ((l * slots + s) * Tcap +
+ * t) * KD. Keys are stored transposed, so that attention reads sixteen positions of one
+ * component in one load: layer l, slot s is a (KD, Tcap) block at (l * slots + s) * KD * Tcap,
+ * component c of position t at c * Tcap + t. */
 typedef struct rollout_kv {
     int L, slots, Tcap, KD;
     float *k, *v; /* owned */
@@ -65,14 +76,22 @@ size_t rollout_kv_size(int L, int slots, int Tcap, int KD);
 int rollout_kv_init(rollout_kv *kv, int L, int slots, int Tcap, int KD, size_t extra,
                     rlpt_err *err);
 void rollout_kv_free(rollout_kv *kv);
-static inline float *rollout_kv_k(const rollout_kv *kv, int l, int s, int t) {
-    return kv->k + (((size_t)l * kv->slots + s) * kv->Tcap + t) * kv->KD;
+/* The transposed keys of layer l, slot s: (KD, Tcap), row stride Tcap. */
+static inline float *rollout_kv_kt(const rollout_kv *kv, int l, int s) {
+    return kv->k + ((size_t)l * kv->slots + s) * kv->Tcap * kv->KD;
 }
 static inline float *rollout_kv_v(const rollout_kv *kv, int l, int s, int t) {
     return kv->v + (((size_t)l * kv->slots + s) * kv->Tcap + t) * kv->KD;
 }
+/* Stores position t's key and value rows (KD floats each) for layer l, slot s. */
+void rollout_kv_put(rollout_kv *kv, int l, int s, int t, const float *k, const float *v);
 /* Copies positions 0 .. n-1 of every layer from slot `from` to slot `to`. */
 void rollout_kv_copy(rollout_kv *kv, int to, int from, int n);
+/* Positions 0 .. n-1 of slot s out to (save) or in from (load) buffers of `per_layer` floats per
+ * layer for keys and for values (per_layer >= n * KD), in an order of the cache's choosing. */
+void rollout_kv_save(const rollout_kv *kv, int s, int n, float *k, float *v, size_t per_layer);
+void rollout_kv_load(rollout_kv *kv, int s, int n, const float *k, const float *v,
+                     size_t per_layer);
 
 /* ---- batched forward over the cache (rollout/forward.c) ----------------------------------- */
 
@@ -80,7 +99,7 @@ void rollout_kv_copy(rollout_kv *kv, int to, int from, int n);
 typedef struct rollout_fwd {
     int R, NL;
     float *x, *xn, *q, *k, *v, *att, *o, *g, *u, *rstd, *xl, *logits;
-    float *scores; /* 4 x Tcap per row: attention probabilities of up to 4 query heads */
+    float *scores; /* Tcap per row: attention probabilities */
 } rollout_fwd;
 
 size_t rollout_fwd_size(const policy_config *c, int R, int NL, int Tcap);

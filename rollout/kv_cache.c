@@ -2,7 +2,7 @@
  * model config and the rollout settings and checked against the memory available before a
  * byte is allocated. Leaves out paging and prefix sharing between slots (n samples of a prompt
  * copy its prefill, generate.c). Reference: the KV cache of llama2.c's run.c (key_cache,
- * value_cache per layer), one (Tcap, KVH*D) block per slot. */
+ * value_cache per layer), one (Tcap, KVH*D) block per slot, keys transposed. */
 #define _POSIX_C_SOURCE 200809L
 #include "internal.h"
 
@@ -55,11 +55,44 @@ void rollout_kv_free(rollout_kv *kv) {
     memset(kv, 0, sizeof *kv);
 }
 
+void rollout_kv_put(rollout_kv *kv, int l, int s, int t, const float *k, const float *v) {
+    float *kt = rollout_kv_kt(kv, l, s) + t;
+    for (int c = 0; c < kv->KD; c++) kt[(size_t)c * kv->Tcap] = k[c];
+    memcpy(rollout_kv_v(kv, l, s, t), v, (size_t)kv->KD * sizeof(float));
+}
+
 void rollout_kv_copy(rollout_kv *kv, int to, int from, int n) {
     if (to == from || n <= 0) return;
-    size_t bytes = (size_t)n * kv->KD * sizeof(float);
     for (int l = 0; l < kv->L; l++) {
-        memcpy(rollout_kv_k(kv, l, to, 0), rollout_kv_k(kv, l, from, 0), bytes);
-        memcpy(rollout_kv_v(kv, l, to, 0), rollout_kv_v(kv, l, from, 0), bytes);
+        const float *kf = rollout_kv_kt(kv, l, from);
+        float *kt = rollout_kv_kt(kv, l, to);
+        for (int c = 0; c < kv->KD; c++)
+            memcpy(kt + (size_t)c * kv->Tcap, kf + (size_t)c * kv->Tcap, (size_t)n * sizeof(float));
+        memcpy(rollout_kv_v(kv, l, to, 0), rollout_kv_v(kv, l, from, 0),
+               (size_t)n * kv->KD * sizeof(float));
+    }
+}
+
+/* Saved keys keep the transposed order, rows of n: component c of position t at c * n + t. */
+void rollout_kv_save(const rollout_kv *kv, int s, int n, float *k, float *v, size_t per_layer) {
+    for (int l = 0; l < kv->L; l++) {
+        const float *kt = rollout_kv_kt(kv, l, s);
+        for (int c = 0; c < kv->KD; c++)
+            memcpy(k + (size_t)l * per_layer + (size_t)c * n, kt + (size_t)c * kv->Tcap,
+                   (size_t)n * sizeof(float));
+        memcpy(v + (size_t)l * per_layer, rollout_kv_v(kv, l, s, 0),
+               (size_t)n * kv->KD * sizeof(float));
+    }
+}
+
+void rollout_kv_load(rollout_kv *kv, int s, int n, const float *k, const float *v,
+                     size_t per_layer) {
+    for (int l = 0; l < kv->L; l++) {
+        float *kt = rollout_kv_kt(kv, l, s);
+        for (int c = 0; c < kv->KD; c++)
+            memcpy(kt + (size_t)c * kv->Tcap, k + (size_t)l * per_layer + (size_t)c * n,
+                   (size_t)n * sizeof(float));
+        memcpy(rollout_kv_v(kv, l, s, 0), v + (size_t)l * per_layer,
+               (size_t)n * kv->KD * sizeof(float));
     }
 }

@@ -99,6 +99,69 @@ float rollout_dot(const float *a, const float *b, int K) {
     return r;
 }
 
+/* Sixteen keys at a time from the transposed cache: accumulator l holds lane l of sixteen dots
+ * side by side (key j in vector element j), so the lanes' pairwise reduction is vertical adds. */
+void rollout_dots_t(float *out, const float *a, const float *bt, int ldb, int K, int n) {
+#if defined(__AVX512F__)
+#define UNROLL16 _Pragma("GCC unroll 16") /* constant indices: acc lives in registers */
+    for (int j = 0; j < n; j += LANES) {
+        __mmask16 m = n - j >= LANES ? (__mmask16)0xffff : (__mmask16)((1u << (n - j)) - 1u);
+        const float *b = bt + j;
+        __m512 acc[LANES];
+        UNROLL16 for (int l = 0; l < LANES; l++) acc[l] = _mm512_setzero_ps();
+        int k0 = 0;
+        for (; k0 + LANES <= K; k0 += LANES)
+            UNROLL16 for (int l = 0; l < LANES; l++) acc[l] =
+                _mm512_fmadd_ps(_mm512_set1_ps(a[k0 + l]),
+                                _mm512_maskz_loadu_ps(m, b + (size_t)(k0 + l) * ldb), acc[l]);
+        UNROLL16 for (int l = 0; l < LANES; l++) if (k0 + l < K) acc[l] =
+            _mm512_fmadd_ps(_mm512_set1_ps(a[k0 + l]),
+                            _mm512_maskz_loadu_ps(m, b + (size_t)(k0 + l) * ldb), acc[l]);
+        UNROLL16 for (int l = 0; l < 8; l++) acc[l] = _mm512_add_ps(acc[l], acc[l + 8]);
+        UNROLL16 for (int l = 0; l < 4; l++) acc[l] = _mm512_add_ps(acc[l], acc[l + 4]);
+        __m512 s0 = _mm512_add_ps(acc[0], acc[2]), s1 = _mm512_add_ps(acc[1], acc[3]);
+        _mm512_mask_storeu_ps(out + j, m, _mm512_add_ps(s0, s1));
+    }
+#undef UNROLL16
+#else
+    for (int j = 0; j < n; j++) {
+        float acc[LANES] = {0};
+        for (int k = 0; k < K; k++)
+            acc[k % LANES] = fmaf(a[k], bt[(size_t)k * ldb + j], acc[k % LANES]);
+        out[j] = reduce16(acc);
+    }
+#endif
+}
+
+void rollout_weighted_sum(float *out, const float *p, const float *v, int ldv, int n, int D) {
+#if defined(__AVX512F__)
+    enum { NV = 8 }; /* up to 128 components per pass, in registers */
+    for (int d0 = 0; d0 < D; d0 += NV * LANES) {
+        __m512 acc[NV];
+        __mmask16 m[NV];
+        _Pragma("GCC unroll 8") for (int c = 0; c < NV; c++) {
+            int left = D - d0 - c * LANES;
+            m[c] = left >= LANES ? (__mmask16)0xffff
+                   : left > 0    ? (__mmask16)((1u << left) - 1u)
+                                 : (__mmask16)0;
+            acc[c] = _mm512_setzero_ps();
+        }
+        for (int j = 0; j < n; j++) {
+            __m512 pj = _mm512_set1_ps(p[j]);
+            const float *vj = v + (size_t)j * ldv + d0;
+            _Pragma("GCC unroll 8") for (int c = 0; c < NV; c++) if (m[c]) acc[c] =
+                _mm512_fmadd_ps(pj, _mm512_maskz_loadu_ps(m[c], vj + c * LANES), acc[c]);
+        }
+        _Pragma("GCC unroll 8") for (int c = 0; c < NV; c++) if (m[c])
+            _mm512_mask_storeu_ps(out + d0 + c * LANES, m[c], acc[c]);
+    }
+#else
+    for (int d = 0; d < D; d++) out[d] = 0.0f;
+    for (int j = 0; j < n; j++)
+        for (int d = 0; d < D; d++) out[d] = fmaf(p[j], v[(size_t)j * ldv + d], out[d]);
+#endif
+}
+
 void rollout_dots(float *out, int ldo, const float *a, int lda, const float *w, int ldw, int K,
                   int rn, int ro) {
     if (ro == TO) { /* whole tiles: one instance per row count, its loops unrolled */

@@ -4,7 +4,9 @@
  * the AVX-512 and portable builds agree; and every element of rollout_matmul equals the
  * rollout_dot of its two rows whatever the number of rows N (1 .. 70, edges of the 4 x 4 tiles
  * and of the 64-row blocks), the number of columns and the thread count (1, 2, 3); and every
- * element of a strided rollout_dots block (attention's scores) equals its rollout_dot. Also checked
+ * element of a strided rollout_dots block and of rollout_dots_t over a transposed matrix
+ * (attention's scores against the transposed key cache) equals its rollout_dot; and
+ * rollout_weighted_sum equals the scalar loop of fused multiply-adds in order. Also checked
  * against a double-precision product (tolerance 1e-5 relative to sum |a_k w_k|; seen < 1e-6). */
 #define _POSIX_C_SOURCE 200809L
 #include <setjmp.h>
@@ -117,11 +119,55 @@ static void dots_block_is_dots(void **state) {
             }
 }
 
+/* Dots against the columns of a transposed matrix, for lengths below, at and past 16 (lane
+ * tails) and column counts that end mid-vector. */
+static void dots_transposed_is_dots(void **state) {
+    (void)state;
+    uint64_t s = 13;
+    enum { KMAX = 70, NMAX = 37, LDB = 41 };
+    float a[KMAX], bt[KMAX * LDB], col[KMAX], out[NMAX];
+    for (int i = 0; i < KMAX; i++) a[i] = rnd(&s);
+    for (int i = 0; i < KMAX * LDB; i++) bt[i] = rnd(&s);
+    for (int K = 1; K <= KMAX; K += 3)
+        for (int n = 1; n <= NMAX; n += 4) {
+            rollout_dots_t(out, a, bt, LDB, K, n);
+            for (int j = 0; j < n; j++) {
+                for (int k = 0; k < K; k++) col[k] = bt[k * LDB + j];
+                float want = rollout_dot(a, col, K);
+                if (!bits_equal(out[j], want))
+                    fail_msg("K %d n %d: [%d] %.9g vs %.9g", K, n, j, out[j], want);
+            }
+        }
+}
+
+/* Weighted sums of value rows for widths below, at and past the 128 components of one pass. */
+static void weighted_sum_is_fma_loop(void **state) {
+    (void)state;
+    uint64_t s = 17;
+    enum { DMAX = 150, NMAX = 21, LDV = 157 };
+    float *v = malloc(sizeof(float) * NMAX * LDV), p[NMAX], out[DMAX + 1], want[DMAX];
+    for (int i = 0; i < NMAX * LDV; i++) v[i] = rnd(&s);
+    for (int j = 0; j < NMAX; j++) p[j] = rnd(&s);
+    for (int D = 1; D <= DMAX; D += 7)
+        for (int n = 1; n <= NMAX; n += 5) {
+            out[D] = 12345.0f; /* past the end: must stay */
+            rollout_weighted_sum(out, p, v, LDV, n, D);
+            for (int d = 0; d < D; d++) want[d] = 0.0f;
+            for (int j = 0; j < n; j++)
+                for (int d = 0; d < D; d++) want[d] = fmaf(p[j], v[j * LDV + d], want[d]);
+            for (int d = 0; d < D; d++)
+                if (!bits_equal(out[d], want[d]))
+                    fail_msg("D %d n %d: [%d] %.9g vs %.9g", D, n, d, out[d], want[d]);
+            assert_true(out[D] == 12345.0f);
+        }
+    free(v);
+}
+
 int main(void) {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(dot_is_portable),
-        cmocka_unit_test(matmul_rows_independent),
-        cmocka_unit_test(dots_block_is_dots),
+        cmocka_unit_test(dot_is_portable),          cmocka_unit_test(matmul_rows_independent),
+        cmocka_unit_test(dots_block_is_dots),       cmocka_unit_test(dots_transposed_is_dots),
+        cmocka_unit_test(weighted_sum_is_fma_loop),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
