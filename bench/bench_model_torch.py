@@ -1,13 +1,19 @@
 """PyTorch peer of bench/bench_model.c: the same configs, one training step = forward (the
 plain-torch reference model, tests/reference/model/ref_model.py) + backward + clip_grad_norm_ +
-torch.optim.AdamW, with the same thread count. Prints "RESULT <config> <tokens/s>
-<tokens per CPU-second>".
-usage: /usr/bin/python3 bench/bench_model_torch.py tiny|100m [steps] [threads]"""
+torch.optim.AdamW, OpenBLAS on the same thread count (bench/torch_peer.py), torch's intra-op
+threads as given (default: the same). Prints "RESULT <config> <tokens/s> <tokens per
+CPU-second>".
+usage: /usr/bin/python3 bench/bench_model_torch.py tiny|100m [steps] [threads] [intra-op threads]"""
 import os
 import sys
 import time
 
-import torch
+sys.path.insert(0, os.path.dirname(__file__))
+import torch_peer  # noqa: E402
+
+THREADS = int(sys.argv[3]) if len(sys.argv) > 3 else 2
+torch_peer.setup_threads(THREADS)
+import torch  # noqa: E402
 
 sys.path.insert(0, os.path.join(os.path.dirname(__file__), "..", "tests", "reference", "model"))
 import ref_model  # noqa: E402
@@ -23,7 +29,7 @@ CONFIGS = {
 def main():
     name = sys.argv[1]
     steps = int(sys.argv[2]) if len(sys.argv) > 2 else 5
-    torch.set_num_threads(int(sys.argv[3]) if len(sys.argv) > 3 else 2)
+    torch.set_num_threads(int(sys.argv[4]) if len(sys.argv) > 4 else THREADS)
     dims, T = CONFIGS[name]
     cfg = dict(dims, model_type="llama", tie_word_embeddings=False, rms_norm_eps=1e-6)
     B = 8
@@ -34,7 +40,7 @@ def main():
         p[n] = t.requires_grad_(True)
     opt = torch.optim.AdamW(list(p.values()), lr=1e-4)
     ids = torch.randint(0, dims["vocab_size"], (B, T), generator=g)
-    print(f"torch {torch.__version__}, {torch.get_num_threads()} threads, config {name}")
+    print(f"torch {torch.__version__}, config {name}; {torch_peer.blas_in_use(torch)}")
     t0 = cpu0 = 0.0
     for s in range(steps + 1):  # step 0 warms up
         if s == 1:

@@ -5,8 +5,10 @@
 # token vs a STREAM triad measured in the same process); a rollout step at mpirun -np 1 and
 # -np 2 (one thread per rank). Prints figures and ratios; never fails on time. The machine's
 # load is printed first: on a shared machine every figure is a lower bound.
-# PyTorch's OpenMP threads degrade badly when the cores are shared, so both thread counts are
-# measured: compare the 1-thread figures on a busy machine.
+# The peer's OpenBLAS is pinned to the same thread count (bench/torch_peer.py; left alone it
+# uses every core); at 2 threads it runs with torch's intra-op threads at 2 and at 1 and the
+# better figure is kept. PyTorch's OpenMP threads degrade badly when the cores are shared, so
+# both thread counts are measured: compare the 1-thread figures on a busy machine.
 # usage: bench/bench_rollout.sh BUILD_DIR [configs ("tiny 100m")] [thread counts ("1 2")]
 set -euo pipefail
 BUILD=${1:?usage: bench_rollout.sh BUILD_DIR [configs] [threads]}
@@ -21,7 +23,7 @@ for c in $CONFIGS; do
   for THREADS in $THREAD_LIST; do
     for bs in 1 32; do
         r=$(result env OPENBLAS_NUM_THREADS=$THREADS "$B" gen "$c" $bs 32 128 "$THREADS")
-        t=$(result /usr/bin/python3 "$HERE/bench_rollout_torch.py" "$c" $bs 32 128 "$THREADS")
+        t=$(torch_peer "$THREADS" 5 "$HERE/bench_rollout_torch.py" "$c" $bs 32 128)
         read -r _ _ _ _ rt share gbs core <<< "$r"
         read -r _ _ _ _ tt <<< "$t"
         awk -v c="$c" -v b=$bs -v rt="$rt" -v tt="$tt" -v th="$THREADS" -v s="$share" -v core="$core" 'BEGIN {

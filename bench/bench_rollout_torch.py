@@ -1,14 +1,21 @@
 """PyTorch peer of bench/bench_rollout.c: the same configs and random-weight model (plain torch,
 the layers of tests/reference/model/ref_model.py), batched generation with a preallocated KV
 cache (transformers' StaticCache pattern: keys/values written in place at their positions),
-prompt 32, 128 new tokens sampled with torch.multinomial at temperature 1, same thread count,
-under torch.inference_mode(). Prints the BLAS torch uses and "RESULT torch <config> <B> <tok/s>".
-usage: /usr/bin/python3 bench/bench_rollout_torch.py tiny|100m BATCH [prompt] [new] [threads]"""
+prompt 32, 128 new tokens sampled with torch.multinomial at temperature 1, OpenBLAS on the same
+thread count (bench/torch_peer.py), torch's intra-op threads as given (default: the same), under
+torch.inference_mode(). Prints the BLAS torch uses and "RESULT torch <config> <B> <tok/s>".
+usage: /usr/bin/python3 bench/bench_rollout_torch.py tiny|100m BATCH [prompt] [new] [threads]
+       [intra-op threads]"""
 import os
 import sys
 import time
 
-import torch
+sys.path.insert(0, os.path.dirname(__file__))
+import torch_peer  # noqa: E402
+
+THREADS = int(sys.argv[5]) if len(sys.argv) > 5 else 2
+torch_peer.setup_threads(THREADS)
+import torch  # noqa: E402
 
 sys.path.insert(0, os.path.join(os.path.dirname(__file__), "..", "tests", "reference", "model"))
 import ref_model  # noqa: E402
@@ -21,24 +28,11 @@ CONFIGS = {
 }
 
 
-def blas_in_use():
-    """The BLAS shared object torch has loaded (Debian's torch calls the libblas alternative)."""
-    libs = set()
-    with open("/proc/self/maps") as f:
-        for line in f:
-            p = line.split()[-1]
-            if any(k in p for k in ("blas", "mkl", "blis")):
-                libs.add(os.path.realpath(p))
-    cfg = torch.__config__.show()
-    info = [f.strip() for f in cfg.replace(",", "\n").splitlines() if "BLAS_INFO" in f]
-    return ", ".join(sorted(l for l in libs if "lapack" not in l)) or "none mapped", "; ".join(info)
-
-
 def main():
     name, B = sys.argv[1], int(sys.argv[2])
     T = int(sys.argv[3]) if len(sys.argv) > 3 else 32
     NEW = int(sys.argv[4]) if len(sys.argv) > 4 else 128
-    torch.set_num_threads(int(sys.argv[5]) if len(sys.argv) > 5 else 2)
+    torch.set_num_threads(int(sys.argv[6]) if len(sys.argv) > 6 else THREADS)
     cfg = dict(CONFIGS[name], model_type="llama", tie_word_embeddings=False, rms_norm_eps=1e-6)
     d = ref_model.config_dims(cfg)
     H, KVH, D, L = d["H"], d["KVH"], d["D"], d["L"]
@@ -93,9 +87,8 @@ def main():
             if t + 1 < NEW:
                 logits = step(nxt, T + t)
         dt = time.perf_counter() - t0
-    libs, info = blas_in_use()
-    print(f"torch {torch.__version__} {name}: batch {B}, prompt {T}, {NEW} new tokens, "
-          f"{torch.get_num_threads()} threads: {B * NEW / dt:.1f} tokens/s; BLAS {libs} ({info})")
+    print(f"torch {torch.__version__} {name}: batch {B}, prompt {T}, {NEW} new tokens: "
+          f"{B * NEW / dt:.1f} tokens/s; {torch_peer.blas_in_use(torch)}")
     print(f"RESULT torch {name} {B} {B * NEW / dt:.2f}")
 
 
