@@ -29,19 +29,28 @@ void policy_adamw_free(policy_adamw *o) {
     memset(o, 0, sizeof *o);
 }
 
-void policy_adamw_step(policy_adamw *o, const policy_layout *lay, float *params, const float *grads,
-                       float lr) {
-    o->t++;
-    float b1 = o->beta1, b2 = o->beta2;
-    /* bias corrections in double, as torch computes them from Python floats */
-    double bc1 = 1.0 - pow(b1, (double)o->t), bc2 = 1.0 - pow(b2, (double)o->t);
-    float step = (float)(lr / bc1), bc2_sqrt = (float)sqrt(bc2);
-    for (int k = 0; k < lay->n; k++) {
-        const policy_tensor_info *t = &lay->t[k];
-        float decay = t->ndim == 2 ? 1.0f - lr * o->weight_decay : 1.0f;
-        float *p = params + t->offset, *m = o->m + t->offset, *v = o->v + t->offset;
-        const float *g = grads + t->offset;
-        for (size_t i = 0; i < t->numel; i++) {
+typedef struct adamw_task {
+    const policy_adamw *o;
+    const policy_layout *lay;
+    float *params;
+    const float *grads;
+    float lr, step, bc2_sqrt;
+} adamw_task;
+
+/* Elements [i0, i1) of the buffer, tensor by tensor (each has its own weight decay). */
+static void adamw_part(void *arg, long i0, long i1) {
+    const adamw_task *a = arg;
+    const policy_adamw *o = a->o;
+    float b1 = o->beta1, b2 = o->beta2, step = a->step, bc2_sqrt = a->bc2_sqrt;
+    for (int k = 0; k < a->lay->n; k++) {
+        const policy_tensor_info *t = &a->lay->t[k];
+        size_t lo = t->offset > (size_t)i0 ? t->offset : (size_t)i0;
+        size_t hi = t->offset + t->numel < (size_t)i1 ? t->offset + t->numel : (size_t)i1;
+        if (lo >= hi) continue;
+        float decay = t->ndim == 2 ? 1.0f - a->lr * o->weight_decay : 1.0f;
+        float *p = a->params + lo, *m = o->m + lo, *v = o->v + lo;
+        const float *g = a->grads + lo;
+        for (size_t i = 0; i < hi - lo; i++) {
             /* torch: p *= 1 - lr*wd; m, v updated; p -= lr/bc1 * m / (sqrt(v)/sqrt(bc2) + eps) */
             p[i] *= decay;
             m[i] = b1 * m[i] + (1.0f - b1) * g[i];
@@ -49,6 +58,15 @@ void policy_adamw_step(policy_adamw *o, const policy_layout *lay, float *params,
             p[i] -= step * m[i] / (sqrtf(v[i]) / bc2_sqrt + o->eps);
         }
     }
+}
+
+void policy_adamw_step(policy_adamw *o, const policy_layout *lay, float *params, const float *grads,
+                       float lr) {
+    o->t++;
+    /* bias corrections in double, as torch computes them from Python floats */
+    double bc1 = 1.0 - pow(o->beta1, (double)o->t), bc2 = 1.0 - pow(o->beta2, (double)o->t);
+    adamw_task a = {o, lay, params, grads, lr, (float)(lr / bc1), (float)sqrt(bc2)};
+    policy_parallel_for((long)lay->total, 1L << 16, adamw_part, &a);
 }
 
 double policy_grad_clip(float *grads, size_t n, float max_norm) {

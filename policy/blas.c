@@ -1,5 +1,6 @@
 /* policy/blas.c: which OpenBLAS kernels and how many threads the model's sgemm calls use.
  * Reference: OpenBLAS cblas.h (openblas_get_corename, openblas_set_num_threads). */
+#include "model.h"
 #include "policy.h"
 
 #include <cblas.h>
@@ -26,5 +27,6 @@ int policy_blas_set_threads(int threads, int cores_per_node, int ranks_per_node)
         }
     }
     openblas_set_num_threads(threads);
+    policy_threads_set(openblas_get_num_threads()); /* the model's own kernels: as many */
     return openblas_get_num_threads();
 }

@@ -15,10 +15,20 @@ static void logits_of(float *logits, const float *x, const float *w, int N, int 
                 V);
 }
 
-void policy_logprobs_forward(float *logp, float *lse, float *entropy, float *logits, const float *x,
-                             const float *w, const int *targets, int N, int C, int V, float scale) {
-    logits_of(logits, x, w, N, C, V, scale);
-    for (int n = 0; n < N; n++) {
+typedef struct lp_task {
+    float *logp, *lse, *entropy, *logits;
+    const float *dlogp, *lse_in; /* backward */
+    const int *targets;
+    int V;
+} lp_task;
+
+static void forward_rows(void *arg, long n0, long n1) {
+    const lp_task *t = arg;
+    float *logp = t->logp, *lse = t->lse, *entropy = t->entropy;
+    const float *logits = t->logits;
+    const int *targets = t->targets;
+    int V = t->V;
+    for (long n = n0; n < n1; n++) {
         const float *s = logits + (size_t)n * V;
         float mx = -INFINITY;
         for (int j = 0; j < V; j++) mx = s[j] > mx ? s[j] : mx;
@@ -36,17 +46,35 @@ void policy_logprobs_forward(float *logp, float *lse, float *entropy, float *log
     }
 }
 
-void policy_logprobs_backward(float *dx, float *dw, float *logits, const float *dlogp,
-                              const float *x, const float *w, const float *lse, const int *targets,
-                              int N, int C, int V, float scale) {
+void policy_logprobs_forward(float *logp, float *lse, float *entropy, float *logits, const float *x,
+                             const float *w, const int *targets, int N, int C, int V, float scale) {
     logits_of(logits, x, w, N, C, V, scale);
-    for (int n = 0; n < N; n++) {
+    lp_task t = {logp, lse, entropy, logits, NULL, NULL, targets, V};
+    policy_parallel_for(N, 1, forward_rows, &t);
+}
+
+/* Rows of logits become d(loss)/d(logits), in place. */
+static void backward_rows(void *arg, long n0, long n1) {
+    const lp_task *t = arg;
+    float *logits = t->logits;
+    const float *lse = t->lse_in, *dlogp = t->dlogp;
+    const int *targets = t->targets;
+    int V = t->V;
+    for (long n = n0; n < n1; n++) {
         float *s = logits + (size_t)n * V;
         float g = targets[n] >= 0 ? dlogp[n] : 0.0f;
         /* logp = s[t] - lse: dlogp/ds[j] = [j == t] - softmax(s)[j] */
         for (int j = 0; j < V; j++) s[j] = -g * expf(s[j] - lse[n]);
         if (targets[n] >= 0) s[targets[n]] += g;
     }
+}
+
+void policy_logprobs_backward(float *dx, float *dw, float *logits, const float *dlogp,
+                              const float *x, const float *w, const float *lse, const int *targets,
+                              int N, int C, int V, float scale) {
+    logits_of(logits, x, w, N, C, V, scale);
+    lp_task t = {NULL, NULL, NULL, logits, dlogp, lse, targets, V};
+    policy_parallel_for(N, 1, backward_rows, &t);
     /* the logits are scale * x W^T, so dx (N, C) += scale * dlogits (N, V) @ W (V, C) and
      * dw (V, C) += scale * dlogits^T (V, N) @ x (N, C) */
     cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, N, C, V, scale, logits, V, w, C, 1.0f,

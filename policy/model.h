@@ -226,6 +226,19 @@ void policy_backward(const policy_model *m, policy_acts *a, const int *ids, cons
 void policy_embedding_forward(float *out, const int *ids, const float *wte, int N, int C);
 void policy_embedding_backward(float *dwte, const float *dout, const int *ids, int N, int C);
 
+/* ---- threads of the model's own kernels (policy/parallel.c) ------------------------------ */
+
+/* fn(arg, i0, i1) handles items i0 .. i1-1. */
+typedef void (*policy_range_fn)(void *arg, long i0, long i1);
+/* Runs fn over 0 .. n-1 cut into one contiguous range per thread, or inline when n < 2 * grain
+ * or when called from inside such a range. Only for work whose results do not depend on the
+ * cut. */
+void policy_parallel_for(long n, long grain, policy_range_fn fn, void *arg);
+/* Threads of that pool (default: OpenBLAS's count when first used); policy_blas_set_threads
+ * sets both. */
+void policy_threads_set(int threads);
+int policy_threads(void);
+
 /* rmsnorm.c. x, out: (N, C); w (C); rstd (N) kept. out = x * rstd * w (HF LlamaRMSNorm). */
 void policy_rmsnorm_forward(float *out, float *rstd, const float *x, const float *w, int N, int C,
                             float eps);

@@ -25,8 +25,8 @@ void policy_blas_get_info(policy_blas_info *info);
 
 /* Sets the BLAS thread count. threads > 0 is used as given; 0 means "automatic": the
  * OPENBLAS_NUM_THREADS environment variable when set, else cores_per_node / ranks_per_node
- * (at least 1), so that `mpirun -np 2` on 2 cores runs one BLAS thread per rank.
- * Returns the count in use. */
+ * (at least 1), so that `mpirun -np 2` on 2 cores runs one BLAS thread per rank. The model's
+ * own kernels (policy/parallel.c) use as many threads. Returns the count in use. */
 int policy_blas_set_threads(int threads, int cores_per_node, int ranks_per_node);
 
 #endif

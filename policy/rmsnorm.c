@@ -4,10 +4,19 @@
 
 #include <math.h>
 
-/* x, out: (N, C); w: (C); rstd: (N), kept for backward. out = x * rstd * w */
-void policy_rmsnorm_forward(float *out, float *rstd, const float *x, const float *w, int N, int C,
-                            float eps) {
-    for (int n = 0; n < N; n++) {
+typedef struct norm_task {
+    float *out, *rstd;
+    const float *x, *w;
+    int C;
+    float eps;
+} norm_task;
+
+static void norm_rows(void *arg, long n0, long n1) {
+    const norm_task *t = arg;
+    float *out = t->out, *rstd = t->rstd, eps = t->eps;
+    const float *x = t->x, *w = t->w;
+    int C = t->C;
+    for (long n = n0; n < n1; n++) {
         const float *x_n = x + (size_t)n * C;
         float *o = out + (size_t)n * C;
         double ss = 0.0; /* float sums drift at C = 8192 */
@@ -16,6 +25,13 @@ void policy_rmsnorm_forward(float *out, float *rstd, const float *x, const float
         rstd[n] = r;
         for (int i = 0; i < C; i++) o[i] = w[i] * (x_n[i] * r);
     }
+}
+
+/* x, out: (N, C); w: (C); rstd: (N), kept for backward. out = x * rstd * w */
+void policy_rmsnorm_forward(float *out, float *rstd, const float *x, const float *w, int N, int C,
+                            float eps) {
+    norm_task t = {out, rstd, x, w, C, eps};
+    policy_parallel_for(N, 16384 / (C > 0 ? C : 1) + 1, norm_rows, &t);
 }
 
 void policy_rmsnorm_backward(float *dx, float *dw, const float *dout, const float *x,

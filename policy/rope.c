@@ -35,10 +35,21 @@ void policy_rope_inv_freq(float *inv_freq, const policy_config *cfg) {
 
 /* x (N, nh*D): pairs (i, i + D/2) of every head of row n turn by pos[n] * inv_freq[i].
  * sign +1 is the forward rotation, -1 its transpose (the backward). */
-static void rotate(float *x, const int *pos, const float *inv_freq, int N, int nh, int D,
-                   float sign) {
-    int half = D / 2;
-    for (int n = 0; n < N; n++) {
+typedef struct rope_task {
+    float *x;
+    const int *pos;
+    const float *inv_freq;
+    int nh, D;
+    float sign;
+} rope_task;
+
+static void rotate_rows(void *arg, long n0, long n1) {
+    const rope_task *r = arg;
+    float *x = r->x, sign = r->sign;
+    const int *pos = r->pos;
+    const float *inv_freq = r->inv_freq;
+    int nh = r->nh, D = r->D, half = D / 2;
+    for (long n = n0; n < n1; n++) {
         for (int i = 0; i < half; i++) {
             float angle = (float)pos[n] * inv_freq[i]; /* fp32 product, as transformers */
             float c = cosf(angle), s = sign * sinf(angle);
@@ -50,6 +61,12 @@ static void rotate(float *x, const int *pos, const float *inv_freq, int N, int n
             }
         }
     }
+}
+
+static void rotate(float *x, const int *pos, const float *inv_freq, int N, int nh, int D,
+                   float sign) {
+    rope_task r = {x, pos, inv_freq, nh, D, sign};
+    policy_parallel_for(N, 64, rotate_rows, &r);
 }
 
 void policy_rope_forward(float *x, const int *pos, const float *inv_freq, int N, int nh, int D) {

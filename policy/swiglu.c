@@ -5,16 +5,40 @@
 
 #include <math.h>
 
-void policy_swiglu_forward(float *h, const float *g, const float *u, size_t n) {
-    for (size_t i = 0; i < n; i++) h[i] = g[i] / (1.0f + expf(-g[i])) * u[i];
+typedef struct swiglu_task {
+    float *h, *dg, *du;
+    const float *g, *u, *dh;
+} swiglu_task;
+
+/* Below this many elements a second thread costs more than it saves. */
+#define GRAIN 16384
+
+static void forward_part(void *arg, long i0, long i1) {
+    const swiglu_task *t = arg;
+    float *h = t->h;
+    const float *g = t->g, *u = t->u;
+    for (long i = i0; i < i1; i++) h[i] = g[i] / (1.0f + expf(-g[i])) * u[i];
 }
 
-void policy_swiglu_backward(float *dg, float *du, const float *dh, const float *g, const float *u,
-                            size_t n) {
-    for (size_t i = 0; i < n; i++) {
+void policy_swiglu_forward(float *h, const float *g, const float *u, size_t n) {
+    swiglu_task t = {h, NULL, NULL, g, u, NULL};
+    policy_parallel_for((long)n, GRAIN, forward_part, &t);
+}
+
+static void backward_part(void *arg, long i0, long i1) {
+    const swiglu_task *t = arg;
+    float *dg = t->dg, *du = t->du;
+    const float *g = t->g, *u = t->u, *dh = t->dh;
+    for (long i = i0; i < i1; i++) {
         float sig = 1.0f / (1.0f + expf(-g[i]));
         /* d silu(g)/dg = sig * (1 + g * (1 - sig)) */
         dg[i] += dh[i] * u[i] * sig * (1.0f + g[i] * (1.0f - sig));
         du[i] += dh[i] * g[i] * sig;
     }
+}
+
+void policy_swiglu_backward(float *dg, float *du, const float *dh, const float *g, const float *u,
+                            size_t n) {
+    swiglu_task t = {NULL, dg, du, g, u, dh};
+    policy_parallel_for((long)n, GRAIN, backward_part, &t);
 }

@@ -115,7 +115,7 @@ static void add_inplace(float *y, const float *x, size_t n) {
     for (size_t i = 0; i < n; i++) y[i] += x[i];
 }
 
-void rollout_forward(const policy_model *m, rollout_pool *pool, rollout_kv *kv, rollout_fwd *f,
+void rollout_forward(const policy_model *m, rlpt_pool *pool, rollout_kv *kv, rollout_fwd *f,
                      const int *tok, const int *slot, const int *pos, int N, const int *logit_rows,
                      int NL) {
     const policy_config *c = &m->cfg;
@@ -134,7 +134,7 @@ void rollout_forward(const policy_model *m, rollout_pool *pool, rollout_kv *kv, 
             rollout_kv_put(kv, l, slot[r], pos[r], f->k + (size_t)r * KD, f->v + (size_t)r * KD);
         att_task at = {c, kv, f, slot, pos, N, l};
         if (pool && pool->n > 1 && N > 1)
-            rollout_pool_run(pool, att_part, &at);
+            rlpt_pool_run(pool, att_part, &at);
         else
             attention_rows(&at, 0, N);
         rollout_matmul(pool, f->o, f->att, lp->wo, lp->bo, N, HD, C);

@@ -34,7 +34,7 @@ struct rollout_engine {
     const policy_tokenizer *tok;
     rollout_config cfg;
     int B, R, Tcap, V;
-    rollout_pool pool;
+    rlpt_pool pool;
     rollout_kv kv;
     rollout_fwd fwd;
     rollout_sampler_work sw;
@@ -72,7 +72,7 @@ static size_t extra_bytes(const policy_config *mc, const rollout_config *cfg) {
     size_t n = rollout_fwd_size(mc, R, B, Tcap);
     n += (size_t)B * cfg->max_new_tokens * (sizeof(int32_t) + sizeof(float));
     n += (size_t)R * 3 * sizeof(int) + (size_t)B * 2 * sizeof(int);
-    n += (size_t)mc->V * (sizeof(float) + sizeof(int)); /* sampler */
+    n += (size_t)mc->V * (sizeof(float) + sizeof(double) + sizeof(int)); /* sampler */
     if (penalties_on(cfg)) n += (size_t)B * mc->V;
     if (cfg->n > 1) n += ((size_t)2 * mc->L * cfg->max_prompt_tokens * KD + mc->V) * sizeof(float);
     return n;
@@ -155,7 +155,7 @@ int rollout_engine_init(rollout_engine **out, const policy_model *m, const polic
     int KD = mc->KVH * mc->D;
     if ((rc = rollout_kv_init(&e->kv, mc->L, e->B, e->Tcap, KD, extra_bytes(mc, cfg), err)))
         goto fail;
-    if ((rc = rollout_pool_init(&e->pool, threads, err))) goto fail;
+    if ((rc = rlpt_pool_init(&e->pool, threads, err))) goto fail;
     if ((rc = rollout_fwd_init(&e->fwd, mc, e->R, e->B, e->Tcap, err))) goto fail;
     if ((rc = rollout_sampler_work_init(&e->sw, e->V, err))) goto fail;
     e->row_tok = malloc((size_t)e->R * sizeof(int));
@@ -205,7 +205,7 @@ fail:
 void rollout_engine_free(rollout_engine *e) {
     if (!e) return;
     rollout_kv_free(&e->kv);
-    rollout_pool_free(&e->pool);
+    rlpt_pool_free(&e->pool);
     rollout_fwd_free(&e->fwd);
     rollout_sampler_work_free(&e->sw);
     if (e->slots)

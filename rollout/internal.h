@@ -4,31 +4,8 @@
 #ifndef ROLLOUT_INTERNAL_H
 #define ROLLOUT_INTERNAL_H
 
-#include <pthread.h>
-
+#include "rlpt_pool.h"
 #include "rollout.h"
-
-/* ---- thread pool (rollout/pool.c) --------------------------------------------------------- */
-
-/* fn(arg, t, nt) runs once for every t in 0 .. nt-1, t = 0 on the calling thread. */
-typedef void (*rollout_task_fn)(void *arg, int t, int nt);
-
-typedef struct rollout_pool {
-    int n;              /* threads including the caller; 1 = no worker threads */
-    pthread_t *threads; /* n - 1 workers */
-    pthread_mutex_t mu;
-    pthread_cond_t go, done;
-    rollout_task_fn fn;
-    void *arg;
-    long generation; /* bumped for every task */
-    int pending;     /* workers still running the current task */
-    int quit;
-} rollout_pool;
-
-int rollout_pool_init(rollout_pool *p, int n, rlpt_err *err);
-void rollout_pool_free(rollout_pool *p);
-/* Runs fn on every thread and returns when all are done. */
-void rollout_pool_run(rollout_pool *p, rollout_task_fn fn, void *arg);
 
 /* ---- matrix kernels (rollout/matmul.c) ---------------------------------------------------- */
 
@@ -54,7 +31,7 @@ void rollout_dots(float *out, int ldo, const float *a, int lda, const float *w, 
 
 /* out (N, OC) = inp (N, IC) @ W^T + bias (W (OC, IC) as HF stores it; bias may be NULL), every
  * element an independent rollout_dot, the work split over the pool's threads by columns. */
-void rollout_matmul(rollout_pool *pool, float *out, const float *inp, const float *w,
+void rollout_matmul(rlpt_pool *pool, float *out, const float *inp, const float *w,
                     const float *bias, int N, int IC, int OC);
 
 /* ---- KV cache (rollout/kv_cache.c) -------------------------------------------------------- */
@@ -111,7 +88,7 @@ void rollout_fwd_free(rollout_fwd *f);
  * slot are consecutive with increasing positions, and positions 0 .. pos[r]-1 of that slot are
  * already in the cache. Writes their keys/values to the cache and the logits of rows
  * logit_rows[0..NL) to f->logits (NL, V). Each row's result depends only on its own sequence. */
-void rollout_forward(const policy_model *m, rollout_pool *pool, rollout_kv *kv, rollout_fwd *f,
+void rollout_forward(const policy_model *m, rlpt_pool *pool, rollout_kv *kv, rollout_fwd *f,
                      const int *tok, const int *slot, const int *pos, int N, const int *logit_rows,
                      int NL);
 

@@ -226,11 +226,11 @@ static void mm_part(void *arg, int t, int nt) {
 /* Below this many multiply-adds, waking the workers costs more than it saves. */
 #define PARALLEL_MIN (1L << 16)
 
-void rollout_matmul(rollout_pool *pool, float *out, const float *inp, const float *w,
+void rollout_matmul(rlpt_pool *pool, float *out, const float *inp, const float *w,
                     const float *bias, int N, int IC, int OC) {
     mm_task m = {out, inp, w, bias, N, IC, OC};
     if (pool && pool->n > 1 && (long)N * IC * OC >= PARALLEL_MIN)
-        rollout_pool_run(pool, mm_part, &m);
+        rlpt_pool_run(pool, mm_part, &m);
     else
         mm_part(&m, 0, 1);
 }

@@ -55,6 +55,7 @@ int rollout_sampling_check(const rollout_sampling *s, rlpt_err *err);
 /* Scratch for rollout_sampler_pick: V floats and V ints. */
 typedef struct rollout_sampler_work {
     float *z;
+    double *e; /* exp(z - max z), computed once per token */
     int *idx;
     int V;
 } rollout_sampler_work;

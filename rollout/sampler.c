@@ -44,8 +44,9 @@ int rollout_sampling_check(const rollout_sampling *s, rlpt_err *err) {
 int rollout_sampler_work_init(rollout_sampler_work *w, int V, rlpt_err *err) {
     w->V = V;
     w->z = malloc((size_t)V * sizeof *w->z);
+    w->e = malloc((size_t)V * sizeof *w->e);
     w->idx = malloc((size_t)V * sizeof *w->idx);
-    if (!w->z || !w->idx) {
+    if (!w->z || !w->e || !w->idx) {
         rollout_sampler_work_free(w);
         return rlpt_errf(err, RLPT_ENOMEM, "out of memory for sampler scratch of %d tokens", V);
     }
@@ -55,8 +56,10 @@ int rollout_sampler_work_init(rollout_sampler_work *w, int V, rlpt_err *err) {
 void rollout_sampler_work_free(rollout_sampler_work *w) {
     if (!w) return;
     free(w->z);
+    free(w->e);
     free(w->idx);
     w->z = NULL;
+    w->e = NULL;
     w->idx = NULL;
 }
 
@@ -92,8 +95,8 @@ int rollout_sampler_pick(const float *logits, const uint8_t *seen, const rollout
     for (int i = 1; i < V; i++)
         if (z[i] > z[best]) best = i; /* the first maximum: lowest id on ties */
     float zmax = z[best];
-    double sum = 0.0;
-    for (int i = 0; i < V; i++) sum += exp((double)z[i] - zmax);
+    double sum = 0.0, *e = w->e;
+    for (int i = 0; i < V; i++) sum += (e[i] = exp((double)z[i] - zmax));
     double lse = zmax + log(sum);
     if (s->temperature <= 0.0f) {
         *logprob = (float)((double)z[best] - lse);
@@ -105,7 +108,7 @@ int rollout_sampler_pick(const float *logits, const uint8_t *seen, const rollout
     if (!truncate) { /* every token, in id order */
         double target = u * sum, cum = 0.0;
         for (int i = 0; i < V; i++) {
-            cum += exp((double)z[i] - zmax);
+            cum += e[i];
             if (cum > target) {
                 pick = i;
                 break;
@@ -129,7 +132,7 @@ int rollout_sampler_pick(const float *logits, const uint8_t *seen, const rollout
             int m = 0;
             double mass = 0.0;
             for (int i = 0; i < V; i++)
-                if ((double)z[i] >= zmax - gap) m++, mass += exp((double)z[i] - zmax);
+                if ((double)z[i] >= zmax - gap) m++, mass += e[i];
             if (topk ? m >= topk : mass >= (double)s->top_p * sum * (1.0 + 1e-9)) thr = zmax - gap;
         }
     }
@@ -143,20 +146,20 @@ int rollout_sampler_pick(const float *logits, const uint8_t *seen, const rollout
         double tot = sum;  /* no top-k: the whole distribution, summed in id order */
         if (topk) {
             tot = 0.0;
-            for (int i = 0; i < n; i++) tot += exp((double)z[idx[i]] - zmax);
+            for (int i = 0; i < n; i++) tot += e[idx[i]];
         }
         double cum = 0.0;
         int keep = 0;
-        while (keep < n && cum < (double)s->top_p * tot) cum += exp((double)z[idx[keep++]] - zmax);
+        while (keep < n && cum < (double)s->top_p * tot) cum += e[idx[keep++]];
         n = keep > 0 ? keep : 1;
     }
     while (n > 1 && (double)z[idx[n - 1]] < zmin) n--; /* sorted: min-p cuts the tail */
     double tot = 0.0;
-    for (int i = 0; i < n; i++) tot += exp((double)z[idx[i]] - zmax);
+    for (int i = 0; i < n; i++) tot += e[idx[i]];
     double target = u * tot, cum = 0.0;
     pick = idx[n - 1];
     for (int i = 0; i < n; i++) {
-        cum += exp((double)z[idx[i]] - zmax);
+        cum += e[idx[i]];
         if (cum > target) {
             pick = idx[i];
             break;

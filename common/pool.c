@@ -1,20 +1,20 @@
-/* rollout/pool.c: a fixed set of worker threads that all run one task and meet again, so that
- * the projections of generation use the cores without OpenBLAS (whose results may depend on
- * the batch shape). Leaves out work stealing and nested tasks. Reference: the fork-join
- * pattern of llama.cpp's ggml thread pool, with a mutex and two condition variables. */
-#include "internal.h"
+/* common/pool.c: the fork-join thread pool of rlpt_pool.h. Workers wait on a condition variable
+ * (they never spin, so they do not compete with OpenBLAS's threads or other ranks for the
+ * cores). Reference: the fork-join pattern of llama.cpp's ggml thread pool, with a mutex and
+ * two condition variables. */
+#include "rlpt_pool.h"
 
 #include <stdlib.h>
 #include <string.h>
 
 typedef struct worker_arg {
-    rollout_pool *p;
+    rlpt_pool *p;
     int t;
 } worker_arg;
 
 static void *worker(void *a) {
     worker_arg *wa = a;
-    rollout_pool *p = wa->p;
+    rlpt_pool *p = wa->p;
     int t = wa->t;
     free(wa);
     long seen = 0;
@@ -26,7 +26,7 @@ static void *worker(void *a) {
             return NULL;
         }
         seen = p->generation;
-        rollout_task_fn fn = p->fn;
+        rlpt_task_fn fn = p->fn;
         void *arg = p->arg;
         pthread_mutex_unlock(&p->mu);
         fn(arg, t, p->n);
@@ -36,7 +36,7 @@ static void *worker(void *a) {
     }
 }
 
-int rollout_pool_init(rollout_pool *p, int n, rlpt_err *err) {
+int rlpt_pool_init(rlpt_pool *p, int n, rlpt_err *err) {
     memset(p, 0, sizeof *p);
     if (n < 1) n = 1;
     p->n = 1;
@@ -51,7 +51,7 @@ int rollout_pool_init(rollout_pool *p, int n, rlpt_err *err) {
         if (wa) *wa = (worker_arg){p, t};
         if (!wa || pthread_create(&p->threads[t - 1], NULL, worker, wa) != 0) {
             free(wa);
-            rollout_pool_free(p);
+            rlpt_pool_free(p);
             return rlpt_errf(err, RLPT_ENOMEM,
                              "cannot start generation thread %d of %d (lower the thread count)", t,
                              n);
@@ -61,7 +61,7 @@ int rollout_pool_init(rollout_pool *p, int n, rlpt_err *err) {
     return 0;
 }
 
-void rollout_pool_free(rollout_pool *p) {
+void rlpt_pool_free(rlpt_pool *p) {
     if (!p) return;
     pthread_mutex_lock(&p->mu);
     p->quit = 1;
@@ -75,7 +75,7 @@ void rollout_pool_free(rollout_pool *p) {
     memset(p, 0, sizeof *p);
 }
 
-void rollout_pool_run(rollout_pool *p, rollout_task_fn fn, void *arg) {
+void rlpt_pool_run(rlpt_pool *p, rlpt_task_fn fn, void *arg) {
     if (p->n <= 1) {
         fn(arg, 0, 1);
         return;
