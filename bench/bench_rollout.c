@@ -63,15 +63,15 @@ static void triad_init(void *arg, int t, int nt) { /* first touch by the thread 
 }
 
 /* Best of 5 triads over 3 x 128 MiB, bytes counted as STREAM does (3 x 4 per element). */
-static double triad_gbs(rollout_pool *pool) {
+static double triad_gbs(rlpt_pool *pool) {
     triad_arg x = {NULL, NULL, NULL, (size_t)32 << 20};
     x.a = malloc(x.n * 4), x.b = malloc(x.n * 4), x.c = malloc(x.n * 4);
     if (!x.a || !x.b || !x.c) return 0.0;
-    rollout_pool_run(pool, triad_init, &x);
+    rlpt_pool_run(pool, triad_init, &x);
     double best = 1e30;
     for (int r = 0; r < 5; r++) {
         double t0 = now();
-        rollout_pool_run(pool, triad_part, &x);
+        rlpt_pool_run(pool, triad_part, &x);
         double dt = now() - t0;
         best = dt < best ? dt : best;
     }
@@ -151,10 +151,10 @@ static int bench_gen(const char *name, int B, int T, int NEW, int threads) {
         rollout_samples_free(&o1, 1);
         rollout_engine_free(e1);
         double decode_tps = (NEW - 1) / (dt - prefill);
-        rollout_pool pool;
-        rollout_pool_init(&pool, threads, NULL);
+        rlpt_pool pool;
+        rlpt_pool_init(&pool, threads, NULL);
         gbs = triad_gbs(&pool);
-        rollout_pool_free(&pool);
+        rlpt_pool_free(&pool);
         double limit = gbs * 1e9 / wbytes;
         share = decode_tps / limit;
         printf("rlpt %s batch 1 decode: %.1f tokens/s; weights %.1f MB per token; STREAM triad "

@@ -61,8 +61,8 @@ static void matmul_rows_independent(void **state) {
     for (int i = 0; i < OC; i++) b[i] = rnd(&s);
     double worst = 0.0;
     for (int threads = 1; threads <= 3; threads++) {
-        rollout_pool pool;
-        assert_int_equal(rollout_pool_init(&pool, threads, NULL), 0);
+        rlpt_pool pool;
+        assert_int_equal(rlpt_pool_init(&pool, threads, NULL), 0);
         for (int N = 1; N <= NMAX; N += (N < 10 ? 1 : 13)) {
             for (int oc = 1; oc <= OC; oc += 5) {
                 /* a shifted window of rows: row r of this call is row r + off of x */
@@ -87,7 +87,7 @@ static void matmul_rows_independent(void **state) {
                     }
             }
         }
-        rollout_pool_free(&pool);
+        rlpt_pool_free(&pool);
     }
     print_message("rollout_matmul vs double: max relative error %.2g\n", worst);
     free(x);
