@@ -150,10 +150,10 @@ void rollout_weighted_sum(float *out, const float *p, const float *v, int ldv, i
             __m512 pj = _mm512_set1_ps(p[j]);
             const float *vj = v + (size_t)j * ldv + d0;
             _Pragma("GCC unroll 8") for (int c = 0; c < NV; c++) if (m[c]) acc[c] =
-                _mm512_fmadd_ps(pj, _mm512_maskz_loadu_ps(m[c], vj + c * LANES), acc[c]);
+                _mm512_fmadd_ps(pj, _mm512_maskz_loadu_ps(m[c], vj + (size_t)c * LANES), acc[c]);
         }
         _Pragma("GCC unroll 8") for (int c = 0; c < NV; c++) if (m[c])
-            _mm512_mask_storeu_ps(out + d0 + c * LANES, m[c], acc[c]);
+            _mm512_mask_storeu_ps(out + d0 + (size_t)c * LANES, m[c], acc[c]);
     }
 #else
     for (int d = 0; d < D; d++) out[d] = 0.0f;
