@@ -17,6 +17,11 @@
  * 0.29 with QB 256, 0.27 with 128, 0.25 with 64. */
 #define QB 64
 
+/* forward: S of one block (QB, Tk); backward: P and dS of one block */
+size_t policy_attention_scratch(int Tq, int Tk) {
+    return 2 * (size_t)(Tq < QB ? Tq : QB) * (size_t)Tk;
+}
+
 void policy_attention_forward(float *out, float *lse, float *scratch, const float *q,
                               const float *k, const float *v, int Tq, int pos0, int H, int KVH,
                               int D) {
@@ -54,7 +59,7 @@ void policy_attention_backward(float *dq, float *dk, float *dv, float *scratch, 
                                const float *v, int Tq, int pos0, int H, int KVH, int D) {
     int Tk = pos0 + Tq, HD = H * D, KD = KVH * D, rep = H / KVH;
     float scale = 1.0f / sqrtf((float)D);
-    float *P = scratch, *dS = scratch + (size_t)Tq * Tk;
+    float *P = scratch, *dS = scratch + (size_t)(Tq < QB ? Tq : QB) * Tk;
     for (int h = 0; h < H; h++) {
         size_t ko = (size_t)(h / rep) * D;
         for (int i0 = 0; i0 < Tq; i0 += QB) {

@@ -60,7 +60,11 @@ static size_t acts_layout(policy_acts *a, const policy_config *c, int B, int T, 
     a->rstdf = take(base, &off, N);
     a->lse = take(base, &off, N);
     a->logits = take(base, &off, (size_t)T * c->V);
-    a->scratch = take(base, &off, 2 * (size_t)T * T);
+    /* one attention scratch per thread that may run a sequence's attention (policy_parallel_blas)
+     */
+    int slices = policy_threads();
+    a->scratch_slices = slices < 1 ? 1 : slices > B ? B : slices;
+    a->scratch = take(base, &off, (size_t)a->scratch_slices * policy_attention_scratch(T, T));
     if (flags & POLICY_ACTS_TRAIN) {
         a->dx = take(base, &off, N * C);
         a->dxn = take(base, &off, N * C);

@@ -37,6 +37,39 @@ void policy_model_free(policy_model *m) {
     memset(m, 0, sizeof *m);
 }
 
+/* The attention of layer l, forward or backward, sequence by sequence: thread t of nt takes a
+ * contiguous share of the B sequences and scratch slice t (policy_parallel_blas). */
+typedef struct att_job {
+    const policy_model *m;
+    policy_acts *a;
+    int l, backward;
+} att_job;
+
+static void attention_seqs(void *arg, int t, int nt) {
+    const att_job *j = arg;
+    const policy_config *c = &j->m->cfg;
+    policy_acts *a = j->a;
+    policy_layer_acts *la = &a->layer[j->l];
+    int T = a->T, HD = c->H * c->D, KD = c->KVH * c->D;
+    float *scratch = a->scratch + (size_t)t * policy_attention_scratch(T, T);
+    for (int b = a->B * t / nt; b < a->B * (t + 1) / nt; b++) {
+        size_t r = (size_t)b * T;
+        if (!j->backward)
+            policy_attention_forward(la->att + r * HD, la->lse + r * c->H, scratch, la->q + r * HD,
+                                     la->k + r * KD, la->v + r * KD, T, 0, c->H, c->KVH, c->D);
+        else
+            policy_attention_backward(a->dq + r * HD, a->dk + r * KD, a->dv + r * KD, scratch,
+                                      a->datt + r * HD, la->att + r * HD, la->lse + r * c->H,
+                                      la->q + r * HD, la->k + r * KD, la->v + r * KD, T, 0, c->H,
+                                      c->KVH, c->D);
+    }
+}
+
+static void attention(const policy_model *m, policy_acts *a, int l, int backward) {
+    att_job j = {m, a, l, backward};
+    policy_parallel_blas(a->scratch_slices, attention_seqs, &j);
+}
+
 static void add_inplace(float *y, const float *x, size_t n) {
     for (size_t i = 0; i < n; i++) y[i] += x[i];
 }
@@ -55,11 +88,7 @@ static void layer_forward(const policy_model *m, policy_acts *a, int l, float *o
     policy_linear_forward(la->v, la->xn1, lp->wv, lp->bv, N, C, KD);
     policy_rope_forward(la->q, a->pos, m->inv_freq, N, c->H, c->D);
     policy_rope_forward(la->k, a->pos, m->inv_freq, N, c->KVH, c->D);
-    for (int b = 0; b < B; b++) {
-        size_t r = (size_t)b * T;
-        policy_attention_forward(la->att + r * HD, la->lse + r * c->H, a->scratch, la->q + r * HD,
-                                 la->k + r * KD, la->v + r * KD, T, 0, c->H, c->KVH, c->D);
-    }
+    attention(m, a, l, 0);
     policy_linear_forward(la->x2, la->att, lp->wo, lp->bo, N, HD, C);
     add_inplace(la->x2, la->x, (size_t)N * C); /* residual */
     policy_rmsnorm_forward(la->xn2, la->rstd2, la->x2, lp->ln2, N, C, (float)c->rms_eps);
@@ -138,13 +167,7 @@ static void layer_backward(const policy_model *m, policy_acts *a, int l, policy_
     zero(a->dq, (size_t)N * HD);
     zero(a->dk, (size_t)N * KD);
     zero(a->dv, (size_t)N * KD);
-    for (int b = 0; b < B; b++) {
-        size_t r = (size_t)b * T;
-        policy_attention_backward(a->dq + r * HD, a->dk + r * KD, a->dv + r * KD, a->scratch,
-                                  a->datt + r * HD, la->att + r * HD, la->lse + r * c->H,
-                                  la->q + r * HD, la->k + r * KD, la->v + r * KD, T, 0, c->H,
-                                  c->KVH, c->D);
-    }
+    attention(m, a, l, 1);
     policy_rope_backward(a->dq, a->pos, m->inv_freq, N, c->H, c->D);
     policy_rope_backward(a->dk, a->pos, m->inv_freq, N, c->KVH, c->D);
     zero(a->dxn, (size_t)N * C);

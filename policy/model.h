@@ -30,6 +30,7 @@
 #include <stdint.h>
 
 #include "rlpt/err.h"
+#include "rlpt_pool.h"
 
 /* ---- config.json (policy/model_config.c) ---------------------------------------------- */
 
@@ -172,7 +173,8 @@ typedef struct policy_acts {
     float *lse;               /* LM-head log-sum-exp per row (N) */
     int *pos;                 /* position of each row (B*T): n % T */
     float *logits;            /* one (T, V) block */
-    float *scratch;           /* attention scratch 2*T*T */
+    float *scratch;     /* attention scratch: scratch_slices x policy_attention_scratch(T, T) */
+    int scratch_slices; /* sequences whose attention may run at once (one per thread) */
     /* backward work space (TRAIN only) */
     float *dx, *dxn, *dq, *dk, *dv, *datt, *dg, *du, *dh;
     policy_layer_params *grad_layers; /* L entries for the gradients' named view */
@@ -234,6 +236,10 @@ typedef void (*policy_range_fn)(void *arg, long i0, long i1);
  * or when called from inside such a range. Only for work whose results do not depend on the
  * cut. */
 void policy_parallel_for(long n, long grain, policy_range_fn fn, void *arg);
+/* Runs fn(arg, t, nt) on the pool's nt threads with OpenBLAS set to one thread meanwhile, so
+ * that each task's sgemms run on its own thread; inline as fn(arg, 0, 1) when the pool has one
+ * thread, more than max_tasks, or when called from inside a task. Returns nt. */
+int policy_parallel_blas(int max_tasks, rlpt_task_fn fn, void *arg);
 /* Threads of that pool (default: OpenBLAS's count when first used); policy_blas_set_threads
  * sets both. */
 void policy_threads_set(int threads);
@@ -259,14 +265,17 @@ void policy_rope_forward(float *x, const int *pos, const float *inv_freq, int N,
 /* dx (N, nh*D) in place: the transposed rotation. */
 void policy_rope_backward(float *dx, const int *pos, const float *inv_freq, int N, int nh, int D);
 
+/* Floats of scratch the attention of Tq queries over Tk keys needs (forward and backward). */
+size_t policy_attention_scratch(int Tq, int Tk);
 /* attention.c. Causal grouped-query attention of one sequence. q (Tq, H*D) holds the queries at
  * positions pos0 .. pos0+Tq-1; k, v (pos0+Tq, KVH*D) the keys/values at 0 .. pos0+Tq-1 (a KV
  * cache plus the new rows); query head h reads kv head h / (H/KVH). out (Tq, H*D);
- * lse (H, Tq) log-sum-exp of each scaled score row, kept for backward; scratch Tq*(pos0+Tq). */
+ * lse (H, Tq) log-sum-exp of each scaled score row, kept for backward; scratch of
+ * policy_attention_scratch(Tq, pos0 + Tq) floats. */
 void policy_attention_forward(float *out, float *lse, float *scratch, const float *q,
                               const float *k, const float *v, int Tq, int pos0, int H, int KVH,
                               int D);
-/* dq, dk, dv += the gradients; scores are recomputed from q, k and lse (scratch 2*Tq*(pos0+Tq)) */
+/* dq, dk, dv += the gradients; scores are recomputed from q, k and lse */
 void policy_attention_backward(float *dq, float *dk, float *dv, float *scratch, const float *dout,
                                const float *out, const float *lse, const float *q, const float *k,
                                const float *v, int Tq, int pos0, int H, int KVH, int D);

@@ -224,7 +224,8 @@ static void run_attention(int T, int pos0, int H, int KVH, int D) {
     ctx c = {.kind = K_ATTENTION, .T = T, .pos0 = pos0, .H = H, .KVH = KVH, .D = D};
     size_t nq = (size_t)T * H * D, nk = (size_t)Tk * KVH * D;
     c.q = rnd(nq, 1.5f), c.k = rnd(nk, 1.5f), c.v = rnd(nk, 1.0f), c.out = zeros(nq);
-    c.r = rnd(nq, 1.0f), c.aux = zeros((size_t)H * T), c.scratch = zeros(2 * (size_t)T * Tk);
+    c.r = rnd(nq, 1.0f), c.aux = zeros((size_t)H * T),
+    c.scratch = zeros(policy_attention_scratch(T, Tk));
     loss(&c);
     double *want = malloc(nq * sizeof *want);
     attention_naive(want, c.q, c.k, c.v, T, pos0, H, KVH, D);
@@ -257,7 +258,7 @@ static void test_attention_kv_cache(void **state) {
     size_t nq = (size_t)T * H * D, nk = (size_t)T * KVH * D;
     float *q = rnd(nq, 1.0f), *k = rnd(nk, 1.0f), *v = rnd(nk, 1.0f);
     float *full = zeros(nq), *step = zeros(nq), *lse = zeros((size_t)H * T);
-    float *lse1 = zeros((size_t)H), *scratch = zeros((size_t)T * T);
+    float *lse1 = zeros((size_t)H), *scratch = zeros(policy_attention_scratch(T, T));
     policy_attention_forward(full, lse, scratch, q, k, v, T, 0, H, KVH, D);
     for (int t = 0; t < T; t++) /* one query at position t over keys 0..t */
         policy_attention_forward(step + (size_t)t * H * D, lse1, scratch, q + (size_t)t * H * D, k,

@@ -271,7 +271,8 @@ static void forward_cached(const policy_model *m, const int *ids, int Tq, int po
     float *x = malloc(sizeof(float) * Tq * C), *xn = malloc(sizeof(float) * Tq * C);
     float *rstd = malloc(sizeof(float) * Tq), *q = malloc(sizeof(float) * Tq * HD);
     float *att = malloc(sizeof(float) * Tq * HD), *o = malloc(sizeof(float) * Tq * C);
-    float *lse = malloc(sizeof(float) * c->H * Tq), *scratch = malloc(sizeof(float) * Tq * Tk);
+    float *lse = malloc(sizeof(float) * c->H * Tq),
+          *scratch = malloc(sizeof(float) * policy_attention_scratch(Tq, Tk));
     float *g = malloc(sizeof(float) * Tq * F), *u = malloc(sizeof(float) * Tq * F);
     float *h = malloc(sizeof(float) * Tq * F);
     int *pos = malloc(sizeof(int) * Tq);
