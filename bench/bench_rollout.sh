@@ -34,11 +34,15 @@ for c in $CONFIGS; do
     done
   done
 done
+# Two step sizes: 16 prompts (8 per rank at -np 2, where each rank streams all the weights for
+# few rows and the ranks share the memory bandwidth) and 64 (32 per rank, a GRPO-sized step).
 for c in $CONFIGS; do
-    n1=$(result mpirun --oversubscribe -np 1 "$B" mpi "$c" 16 128 1)
-    n2=$(result mpirun --oversubscribe -np 2 "$B" mpi "$c" 16 128 1)
+  for P in 16 64; do
+    n1=$(result mpirun --oversubscribe -np 1 "$B" mpi "$c" $P 128 1)
+    n2=$(result mpirun --oversubscribe -np 2 "$B" mpi "$c" $P 128 1)
     read -r _ _ _ _ _ t1 <<< "$n1"
     read -r _ _ _ _ _ t2 <<< "$n2"
-    awk -v c="$c" -v a="$t1" -v b="$t2" 'BEGIN {
-        printf "== %s rollout step (16 prompts x 128 tokens), 1 thread per rank: -np 1 %.1f, -np 2 %.1f tokens/s: %.2fx\n", c, a, b, b / a }'
+    awk -v c="$c" -v p=$P -v a="$t1" -v b="$t2" 'BEGIN {
+        printf "== %s rollout step (%d prompts x 128 tokens), 1 thread per rank: -np 1 %.1f, -np 2 %.1f tokens/s: %.2fx\n", c, p, a, b, b / a }'
+  done
 done
