@@ -1,7 +1,7 @@
 /* common/pool.c: the fork-join thread pool of rlpt_pool.h. Workers wait on a condition variable
- * (they never spin, so they do not compete with OpenBLAS's threads or other ranks for the
- * cores). Reference: the fork-join pattern of llama.cpp's ggml thread pool, with a mutex and
- * two condition variables. */
+ * after polling briefly (SPIN), so an idle pool does not compete with OpenBLAS's threads or
+ * other ranks for the cores. Reference: the fork-join pattern of llama.cpp's ggml thread pool, with
+ * a mutex and two condition variables. */
 #include "rlpt_pool.h"
 
 #include <stdlib.h>
@@ -12,6 +12,21 @@ typedef struct worker_arg {
     int t;
 } worker_arg;
 
+/* Before sleeping on a condition variable, a worker (and the caller waiting for the workers)
+ * polls for this many rounds, some tens of microseconds: generation runs one task per
+ * projection, and a futex wake-up per task cost more than a tiny model's projection. */
+#define SPIN 2000
+
+static inline void cpu_relax(void) {
+#if defined(__x86_64__) || defined(__i386__)
+    __builtin_ia32_pause();
+#endif
+}
+
+static long load(const long *x) {
+    return __atomic_load_n(x, __ATOMIC_ACQUIRE);
+}
+
 static void *worker(void *a) {
     worker_arg *wa = a;
     rlpt_pool *p = wa->p;
@@ -19,20 +34,24 @@ static void *worker(void *a) {
     free(wa);
     long seen = 0;
     for (;;) {
-        pthread_mutex_lock(&p->mu);
-        while (!p->quit && p->generation == seen) pthread_cond_wait(&p->go, &p->mu);
-        if (p->quit) {
+        /* fn and arg are written before the generation is released (rlpt_pool_run) */
+        for (int i = 0; i < SPIN && load(&p->generation) == seen &&
+                        !__atomic_load_n(&p->quit, __ATOMIC_ACQUIRE);
+             i++)
+            cpu_relax();
+        if (load(&p->generation) == seen) {
+            pthread_mutex_lock(&p->mu);
+            while (!p->quit && p->generation == seen) pthread_cond_wait(&p->go, &p->mu);
             pthread_mutex_unlock(&p->mu);
-            return NULL;
         }
-        seen = p->generation;
-        rlpt_task_fn fn = p->fn;
-        void *arg = p->arg;
-        pthread_mutex_unlock(&p->mu);
-        fn(arg, t, p->n);
-        pthread_mutex_lock(&p->mu);
-        if (--p->pending == 0) pthread_cond_signal(&p->done);
-        pthread_mutex_unlock(&p->mu);
+        if (__atomic_load_n(&p->quit, __ATOMIC_ACQUIRE)) return NULL;
+        seen = load(&p->generation);
+        p->fn(p->arg, t, p->n);
+        if (__atomic_sub_fetch(&p->pending, 1, __ATOMIC_ACQ_REL) == 0) {
+            pthread_mutex_lock(&p->mu); /* the caller checks pending under mu before waiting */
+            pthread_cond_signal(&p->done);
+            pthread_mutex_unlock(&p->mu);
+        }
     }
 }
 
@@ -64,7 +83,7 @@ int rlpt_pool_init(rlpt_pool *p, int n, rlpt_err *err) {
 void rlpt_pool_free(rlpt_pool *p) {
     if (!p) return;
     pthread_mutex_lock(&p->mu);
-    p->quit = 1;
+    __atomic_store_n(&p->quit, 1, __ATOMIC_RELEASE);
     pthread_cond_broadcast(&p->go);
     pthread_mutex_unlock(&p->mu);
     for (int t = 1; t < p->n; t++) pthread_join(p->threads[t - 1], NULL);
@@ -83,12 +102,14 @@ void rlpt_pool_run(rlpt_pool *p, rlpt_task_fn fn, void *arg) {
     pthread_mutex_lock(&p->mu);
     p->fn = fn;
     p->arg = arg;
-    p->pending = p->n - 1;
-    p->generation++;
+    __atomic_store_n(&p->pending, p->n - 1, __ATOMIC_RELAXED);
+    __atomic_store_n(&p->generation, p->generation + 1, __ATOMIC_RELEASE);
     pthread_cond_broadcast(&p->go);
     pthread_mutex_unlock(&p->mu);
     fn(arg, 0, p->n);
+    for (int i = 0; i < SPIN && __atomic_load_n(&p->pending, __ATOMIC_ACQUIRE) > 0; i++)
+        cpu_relax();
     pthread_mutex_lock(&p->mu);
-    while (p->pending > 0) pthread_cond_wait(&p->done, &p->mu);
+    while (__atomic_load_n(&p->pending, __ATOMIC_ACQUIRE) > 0) pthread_cond_wait(&p->done, &p->mu);
     pthread_mutex_unlock(&p->mu);
 }
