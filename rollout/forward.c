@@ -75,22 +75,20 @@ typedef struct att_task {
 
 /* Causal attention of rows [r0, r1): query head h of row r over keys 0 .. pos[r] of its slot,
  * kv head h / (H/KVH). softmax(q k^T / sqrt(D)) v, the max subtracted before exp. Scores are
- * rollout_dots_t over the transposed key cache (sixteen positions per step) and outputs
+ * rollout_dots_c over the chunked key cache (sixteen positions per step) and outputs
  * rollout_weighted_sum (p_j v_j added in order of j), so each row's values depend on its own
  * query and cache only. */
 static void attention_rows(const att_task *a, int r0, int r1) {
     const policy_config *c = a->c;
-    int H = c->H, D = c->D, KD = c->KVH * c->D, rep = c->H / c->KVH, Tcap = a->kv->Tcap;
+    int H = c->H, D = c->D, rep = c->H / c->KVH, Tcap = a->kv->Tcap;
     float scale = 1.0f / sqrtf((float)D);
     for (int r = r0; r < r1; r++) {
         int n = a->pos[r] + 1;
-        const float *kt = rollout_kv_kt(a->kv, a->l, a->slot[r]);
-        const float *vc = rollout_kv_v(a->kv, a->l, a->slot[r], 0);
         float *s = a->f->scores + (size_t)r * Tcap;
         for (int h = 0; h < H; h++) {
             int g = h / rep;
-            rollout_dots_t(s, a->f->q + ((size_t)r * H + h) * D, kt + (size_t)g * D * Tcap, Tcap, D,
-                           n);
+            rollout_dots_c(s, a->f->q + ((size_t)r * H + h) * D,
+                           rollout_kv_kc(a->kv, a->l, a->slot[r], g), D, n);
             float mx = -INFINITY;
             for (int j = 0; j < n; j++) {
                 s[j] *= scale;
@@ -100,8 +98,8 @@ static void attention_rows(const att_task *a, int r0, int r1) {
             for (int j = 0; j < n; j++) sum += (s[j] = expf(s[j] - mx));
             float inv = (float)(1.0 / sum);
             for (int j = 0; j < n; j++) s[j] *= inv;
-            rollout_weighted_sum(a->f->att + ((size_t)r * H + h) * D, s, vc + (size_t)g * D, KD, n,
-                                 D);
+            rollout_weighted_sum(a->f->att + ((size_t)r * H + h) * D, s,
+                                 rollout_kv_vh(a->kv, a->l, a->slot[r], g), D, n, D);
         }
     }
 }

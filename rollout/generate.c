@@ -153,7 +153,8 @@ int rollout_engine_init(rollout_engine **out, const policy_model *m, const polic
         threads = bi.threads > 0 ? bi.threads : 1;
     }
     int KD = mc->KVH * mc->D;
-    if ((rc = rollout_kv_init(&e->kv, mc->L, e->B, e->Tcap, KD, extra_bytes(mc, cfg), err)))
+    if ((rc = rollout_kv_init(&e->kv, mc->L, e->B, e->Tcap, mc->KVH, mc->D, extra_bytes(mc, cfg),
+                              err)))
         goto fail;
     if ((rc = rlpt_pool_init(&e->pool, threads, err))) goto fail;
     if ((rc = rollout_fwd_init(&e->fwd, mc, e->R, e->B, e->Tcap, err))) goto fail;

@@ -15,9 +15,10 @@
  * bits. */
 float rollout_dot(const float *a, const float *b, int K);
 
-/* n dots of a (K floats) with columns of a transposed matrix: out[j] = rollout_dot(a, b_j) where
- * b_j[k] = bt[k * ldb + j], the same bits; attention's scores against the transposed key cache. */
-void rollout_dots_t(float *out, const float *a, const float *bt, int ldb, int K, int n);
+/* n dots of a (K floats) with vectors stored in chunks of sixteen, each chunk a (K, 16) block:
+ * out[j] = rollout_dot(a, b_j) where b_j[k] = kc[(j / 16) * 16 * K + k * 16 + j % 16], the same
+ * bits; attention's scores against the key cache. */
+void rollout_dots_c(float *out, const float *a, const float *kc, int K, int n);
 
 /* out (D) = sum over j = 0 .. n-1, in order, of p[j] * v_j (v_j = v + j * ldv), each step one
  * fused multiply-add from 0: attention's weighted sum of cached values. */
@@ -36,13 +37,15 @@ void rollout_matmul(rlpt_pool *pool, float *out, const float *inp, const float *
 
 /* ---- KV cache (rollout/kv_cache.c) -------------------------------------------------------- */
 
-/* Keys and values of L layers for `slots` sequences of up to Tcap positions; a position's row
- * is KD = KVH*D floats. Values: layer l, slot s, position t starts at ((l * slots + s) * Tcap +
- * t) * KD. Keys are stored transposed, so that attention reads sixteen positions of one
- * component in one load: layer l, slot s is a (KD, Tcap) block at (l * slots + s) * KD * Tcap,
- * component c of position t at c * Tcap + t. */
+/* Keys and values of L layers for `slots` sequences of up to Tcap positions, KVH kv heads of D
+ * components. Each (layer, slot, kv head) owns one contiguous run of keys and one of values, so
+ * that attention streams them from memory in order (strided rows had left it waiting on memory
+ * latency). Keys come in chunks of sixteen positions, each chunk a (D, 16) block: component d
+ * of position t at (t / 16) * 16 * D + d * 16 + t % 16, so one load reads sixteen positions of a
+ * component. Values are (Tcap, D): component d of position t at t * D + d. Tcap is rounded up
+ * to a multiple of 16 (Tpad). */
 typedef struct rollout_kv {
-    int L, slots, Tcap, KD;
+    int L, slots, Tcap, Tpad, KVH, D, KD;
     float *k, *v; /* owned */
 } rollout_kv;
 
@@ -50,15 +53,16 @@ typedef struct rollout_kv {
 size_t rollout_kv_size(int L, int slots, int Tcap, int KD);
 /* Checks the size against the memory available (with `extra` bytes the caller needs beside
  * it) and allocates; a refusal names the bytes, the sizes and the knobs to lower. */
-int rollout_kv_init(rollout_kv *kv, int L, int slots, int Tcap, int KD, size_t extra,
+int rollout_kv_init(rollout_kv *kv, int L, int slots, int Tcap, int KVH, int D, size_t extra,
                     rlpt_err *err);
 void rollout_kv_free(rollout_kv *kv);
-/* The transposed keys of layer l, slot s: (KD, Tcap), row stride Tcap. */
-static inline float *rollout_kv_kt(const rollout_kv *kv, int l, int s) {
-    return kv->k + ((size_t)l * kv->slots + s) * kv->Tcap * kv->KD;
+/* The keys of layer l, slot s, kv head g: chunks of sixteen positions, each a (D, 16) block. */
+static inline float *rollout_kv_kc(const rollout_kv *kv, int l, int s, int g) {
+    return kv->k + (((size_t)l * kv->slots + s) * kv->KVH + g) * kv->Tpad * kv->D;
 }
-static inline float *rollout_kv_v(const rollout_kv *kv, int l, int s, int t) {
-    return kv->v + (((size_t)l * kv->slots + s) * kv->Tcap + t) * kv->KD;
+/* The values of layer l, slot s, kv head g: (Tpad, D). */
+static inline float *rollout_kv_vh(const rollout_kv *kv, int l, int s, int g) {
+    return kv->v + (((size_t)l * kv->slots + s) * kv->KVH + g) * kv->Tpad * kv->D;
 }
 /* Stores position t's key and value rows (KD floats each) for layer l, slot s. */
 void rollout_kv_put(rollout_kv *kv, int l, int s, int t, const float *k, const float *v);

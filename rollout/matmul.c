@@ -60,7 +60,7 @@ static inline __attribute__((always_inline)) void tile_pf(float *out, int ldo, c
             KEEP_IN_REGISTER(wv);
             UNROLL for (int n = 0; n < rn; n++) acc[n][o] = _mm512_fmadd_ps(av[n], wv, acc[n][o]);
         }
-        for (int j = 0; j < npf; j++) _mm_prefetch((const char *)(pf + j * pfs + k), _MM_HINT_T0);
+        for (int j = 0; j < npf; j++) _mm_prefetch((const char *)(pf + j * pfs + k), _MM_HINT_T2);
     }
     if (k < K) { /* lanes past the end keep their value, as the portable path's */
         __mmask16 m = (__mmask16)((1u << (K - k)) - 1u);
@@ -113,24 +113,24 @@ float rollout_dot(const float *a, const float *b, int K) {
     return r;
 }
 
-/* Sixteen keys at a time from the transposed cache: accumulator l holds lane l of sixteen dots
- * side by side (key j in vector element j), so the lanes' pairwise reduction is vertical adds. */
-void rollout_dots_t(float *out, const float *a, const float *bt, int ldb, int K, int n) {
+/* One chunk of sixteen vectors at a time: accumulator l holds lane l of the sixteen dots side by
+ * side (vector j in vector element j), so the lanes' pairwise reduction is vertical adds. */
+void rollout_dots_c(float *out, const float *a, const float *kc, int K, int n) {
 #if defined(__AVX512F__)
 #define UNROLL16 _Pragma("GCC unroll 16") /* constant indices: acc lives in registers */
     for (int j = 0; j < n; j += LANES) {
         __mmask16 m = n - j >= LANES ? (__mmask16)0xffff : (__mmask16)((1u << (n - j)) - 1u);
-        const float *b = bt + j;
+        const float *b = kc + (size_t)j * K;
         __m512 acc[LANES];
         UNROLL16 for (int l = 0; l < LANES; l++) acc[l] = _mm512_setzero_ps();
         int k0 = 0;
         for (; k0 + LANES <= K; k0 += LANES)
             UNROLL16 for (int l = 0; l < LANES; l++) acc[l] =
                 _mm512_fmadd_ps(_mm512_set1_ps(a[k0 + l]),
-                                _mm512_maskz_loadu_ps(m, b + (size_t)(k0 + l) * ldb), acc[l]);
+                                _mm512_maskz_loadu_ps(m, b + (size_t)(k0 + l) * LANES), acc[l]);
         UNROLL16 for (int l = 0; l < LANES; l++) if (k0 + l < K) acc[l] =
             _mm512_fmadd_ps(_mm512_set1_ps(a[k0 + l]),
-                            _mm512_maskz_loadu_ps(m, b + (size_t)(k0 + l) * ldb), acc[l]);
+                            _mm512_maskz_loadu_ps(m, b + (size_t)(k0 + l) * LANES), acc[l]);
         UNROLL16 for (int l = 0; l < 8; l++) acc[l] = _mm512_add_ps(acc[l], acc[l + 8]);
         UNROLL16 for (int l = 0; l < 4; l++) acc[l] = _mm512_add_ps(acc[l], acc[l + 4]);
         __m512 s0 = _mm512_add_ps(acc[0], acc[2]), s1 = _mm512_add_ps(acc[1], acc[3]);
@@ -139,9 +139,10 @@ void rollout_dots_t(float *out, const float *a, const float *bt, int ldb, int K,
 #undef UNROLL16
 #else
     for (int j = 0; j < n; j++) {
+        const float *b = kc + (size_t)(j / LANES) * LANES * K + j % LANES;
         float acc[LANES] = {0};
         for (int k = 0; k < K; k++)
-            acc[k % LANES] = fmaf(a[k], bt[(size_t)k * ldb + j], acc[k % LANES]);
+            acc[k % LANES] = fmaf(a[k], b[(size_t)k * LANES], acc[k % LANES]);
         out[j] = reduce16(acc);
     }
 #endif
@@ -217,8 +218,9 @@ typedef struct mm_task {
 /* Rows are blocked so that a block of inp stays in L2 while W streams past once per block. */
 #define ROW_BLOCK 64
 /* While a W tile is in use, the row tiles prefetch the tile this many tiles further on, spread
- * over them: the hardware prefetcher alone left the FMAs waiting on memory (at N = 32, K = 768:
- * 68 GFLOP/s with W streamed from memory against 95 with W in cache; 83 with this). */
+ * over them, into L2 (into L1, it evicted the tiles in use): the hardware prefetcher alone left
+ * the FMAs waiting on memory. At K = 768, OC = 2048 with W streamed from memory, in GFLOP/s:
+ * N = 32: 68 -> 92 (95 with W in cache); N = 8: 35 -> 63; N = 1: 7 -> 10 (14 -> 20 GB/s). */
 #define PF_AHEAD 2
 
 static void mm_part(void *arg, int t, int nt) {
@@ -237,10 +239,9 @@ static void mm_part(void *arg, int t, int nt) {
                 float *out = m->out + (size_t)n * m->OC + o;
                 const float *a = m->inp + (size_t)n * m->IC;
                 int rn = n + TN <= r1 ? TN : r1 - n;
-                /* row tile i prefetches rows i, i + ntl, ... of that tile; below a whole row
-                 * tile, the kernel waits on memory anyway and the prefetches only cost */
-                int npf = i < next && r1 - r0 >= TN ? (next - i + ntl - 1) / ntl : 0;
-                const float *pf = m->w + (size_t)(po + i) * m->IC;
+                /* row tile i prefetches rows i, i + ntl, ... of that tile */
+                int npf = i < next ? (next - i + ntl - 1) / ntl : 0;
+                const float *pf = npf ? m->w + (size_t)(po + i) * m->IC : NULL;
                 if (rn == TN && ro == TO)
                     tile_pf(out, m->OC, a, m->IC, w, m->IC, m->IC, TN, TO, pf, npf,
                             (size_t)ntl * m->IC);
