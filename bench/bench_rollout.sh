@@ -2,7 +2,8 @@
 # bench/bench_rollout.sh: generation tokens/s of rlpt's rollout engine against PyTorch with a KV
 # cache (bench/bench_rollout_torch.py), same config, prompt 32, 128 new tokens, same threads, at
 # batch 1 and 32; batch-1 decode as a share of the memory-bandwidth limit (weights bytes per
-# token vs a STREAM triad measured in the same process); a rollout step at mpirun -np 1 and
+# token vs a STREAM triad, and vs a read-only stream, since decode only reads; both measured in
+# the same process); a rollout step at mpirun -np 1 and
 # -np 2 (one thread per rank). Prints figures and ratios; never fails on time. The machine's
 # load is printed first: on a shared machine every figure is a lower bound.
 # The peer's OpenBLAS is pinned to the same thread count (bench/torch_peer.py; left alone it
@@ -24,11 +25,11 @@ for c in $CONFIGS; do
     for bs in 1 32; do
         r=$(result env OPENBLAS_NUM_THREADS=$THREADS "$B" gen "$c" $bs 32 128 "$THREADS")
         t=$(torch_peer "$THREADS" 5 "$HERE/bench_rollout_torch.py" "$c" $bs 32 128)
-        read -r _ _ _ _ rt share gbs core <<< "$r"
+        read -r _ _ _ _ rt share gbs core rgbs <<< "$r"
         read -r _ _ _ _ tt <<< "$t"
-        awk -v c="$c" -v b=$bs -v rt="$rt" -v tt="$tt" -v th="$THREADS" -v s="$share" -v core="$core" 'BEGIN {
+        awk -v c="$c" -v b=$bs -v rt="$rt" -v tt="$tt" -v th="$THREADS" -v s="$share" -v core="$core" -v g="$gbs" -v rg="$rgbs" 'BEGIN {
             printf "== %s batch %d, %d threads: rlpt %.1f tokens/s, PyTorch %.1f tokens/s: %.2fx", c, b, th, rt, tt, rt / tt
-            if (b == 1) printf "; batch-1 decode at %.0f%% of the bandwidth limit", 100 * s
+            if (b == 1) printf "; batch-1 decode at %.0f%% of the bandwidth limit (STREAM triad), %.0f%% of a read-only stream", 100 * s, 100 * s * g / rg
             printf " (OpenBLAS core %s)\n", core
         }'
     done
