@@ -33,8 +33,8 @@ void policy_attention_forward(float *out, float *lse, float *scratch, const floa
             int m = Tq - i0 < QB ? Tq - i0 : QB, nk = pos0 + i0 + m; /* keys this block sees */
             const float *qb = q + (size_t)i0 * HD + (size_t)h * D;
             /* S (m, nk) = scale * q_h[i0:i0+m] (m, D) @ k_g[0:nk]^T (D, nk) */
-            cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, m, nk, D, scale, qb, HD, kg, KD,
-                        0.0f, scratch, nk);
+            policy_sgemm(CblasNoTrans, CblasTrans, m, nk, D, scale, qb, HD, kg, KD, 0.0f, scratch,
+                         nk);
             for (int i = 0; i < m; i++) {
                 float *s = scratch + (size_t)i * nk;
                 int n = pos0 + i0 + i + 1; /* query at pos0+i0+i sees keys 0 .. pos0+i0+i */
@@ -48,8 +48,8 @@ void policy_attention_forward(float *out, float *lse, float *scratch, const floa
                 lse[(size_t)h * Tq + i0 + i] = mx + (float)log(sum);
             }
             /* out_h[i0:i0+m] (m, D) = P (m, nk) @ v_g[0:nk] (nk, D) */
-            cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, m, D, nk, 1.0f, scratch, nk, vg,
-                        KD, 0.0f, out + (size_t)i0 * HD + (size_t)h * D, HD);
+            policy_sgemm(CblasNoTrans, CblasNoTrans, m, D, nk, 1.0f, scratch, nk, vg, KD, 0.0f,
+                         out + (size_t)i0 * HD + (size_t)h * D, HD);
         }
     }
 }
@@ -66,11 +66,11 @@ void policy_attention_backward(float *dq, float *dk, float *dv, float *scratch, 
             int m = Tq - i0 < QB ? Tq - i0 : QB, nk = pos0 + i0 + m;
             size_t qo = (size_t)i0 * HD + (size_t)h * D; /* rows i0.. of head h */
             /* P = exp(scale * q_h k_g^T - lse), zero above the diagonal */
-            cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, m, nk, D, scale, q + qo, HD,
-                        k + ko, KD, 0.0f, P, nk);
+            policy_sgemm(CblasNoTrans, CblasTrans, m, nk, D, scale, q + qo, HD, k + ko, KD, 0.0f, P,
+                         nk);
             /* dP (m, nk) = dout_h (m, D) @ v_g^T */
-            cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, m, nk, D, 1.0f, dout + qo, HD,
-                        v + ko, KD, 0.0f, dS, nk);
+            policy_sgemm(CblasNoTrans, CblasTrans, m, nk, D, 1.0f, dout + qo, HD, v + ko, KD, 0.0f,
+                         dS, nk);
             for (int i = 0; i < m; i++) {
                 float *p = P + (size_t)i * nk, *ds = dS + (size_t)i * nk;
                 const float *do_i = dout + qo + (size_t)i * HD, *o_i = out + qo + (size_t)i * HD;
@@ -86,14 +86,14 @@ void policy_attention_backward(float *dq, float *dk, float *dv, float *scratch, 
                 for (int j = n; j < nk; j++) p[j] = ds[j] = 0.0f;
             }
             /* dv_g[0:nk] (nk, D) += P^T (nk, m) @ dout_h (m, D) */
-            cblas_sgemm(CblasRowMajor, CblasTrans, CblasNoTrans, nk, D, m, 1.0f, P, nk, dout + qo,
-                        HD, 1.0f, dv + ko, KD);
+            policy_sgemm(CblasTrans, CblasNoTrans, nk, D, m, 1.0f, P, nk, dout + qo, HD, 1.0f,
+                         dv + ko, KD);
             /* dq_h (m, D) += scale * dS (m, nk) @ k_g[0:nk] (nk, D) */
-            cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, m, D, nk, scale, dS, nk, k + ko,
-                        KD, 1.0f, dq + qo, HD);
+            policy_sgemm(CblasNoTrans, CblasNoTrans, m, D, nk, scale, dS, nk, k + ko, KD, 1.0f,
+                         dq + qo, HD);
             /* dk_g[0:nk] (nk, D) += scale * dS^T (nk, m) @ q_h (m, D) */
-            cblas_sgemm(CblasRowMajor, CblasTrans, CblasNoTrans, nk, D, m, scale, dS, nk, q + qo,
-                        HD, 1.0f, dk + ko, KD);
+            policy_sgemm(CblasTrans, CblasNoTrans, nk, D, m, scale, dS, nk, q + qo, HD, 1.0f,
+                         dk + ko, KD);
         }
     }
 }

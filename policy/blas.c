@@ -1,4 +1,5 @@
-/* policy/blas.c: which OpenBLAS kernels and how many threads the model's sgemm calls use.
+/* policy/blas.c: which OpenBLAS kernels the model's sgemm calls use, and on how many threads
+ * (the model's pool's, policy/parallel.c; OpenBLAS itself runs at one).
  * Reference: OpenBLAS cblas.h (openblas_get_corename, openblas_set_num_threads). */
 #include "model.h"
 #include "policy.h"
@@ -9,7 +10,7 @@
 void policy_blas_get_info(policy_blas_info *info) {
     info->corename = openblas_get_corename();
     info->config = openblas_get_config();
-    info->threads = openblas_get_num_threads();
+    info->threads = policy_threads();
 }
 
 int policy_blas_set_threads(int threads, int cores_per_node, int ranks_per_node) {
@@ -26,7 +27,8 @@ int policy_blas_set_threads(int threads, int cores_per_node, int ranks_per_node)
             if (threads < 1) threads = 1;
         }
     }
-    openblas_set_num_threads(threads);
-    policy_threads_set(openblas_get_num_threads()); /* the model's own kernels: as many */
-    return openblas_get_num_threads();
+    openblas_set_num_threads(threads); /* clamps to what OpenBLAS was built for */
+    policy_threads_set(openblas_get_num_threads());
+    openblas_set_num_threads(1); /* policy_sgemm cuts the sgemms over the model's threads */
+    return policy_threads();
 }

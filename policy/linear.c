@@ -8,8 +8,7 @@
 /* out (N, OC) = inp (N, IC) @ W^T (W: (OC, IC)) + bias (OC) */
 void policy_linear_forward(float *out, const float *inp, const float *w, const float *bias, int N,
                            int IC, int OC) {
-    cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, N, OC, IC, 1.0f, inp, IC, w, IC, 0.0f, out,
-                OC);
+    policy_sgemm(CblasNoTrans, CblasTrans, N, OC, IC, 1.0f, inp, IC, w, IC, 0.0f, out, OC);
     if (!bias) return;
     for (int n = 0; n < N; n++)
         for (int o = 0; o < OC; o++) out[(size_t)n * OC + o] += bias[o];
@@ -18,11 +17,9 @@ void policy_linear_forward(float *out, const float *inp, const float *w, const f
 void policy_linear_backward(float *dinp, float *dw, float *dbias, const float *dout,
                             const float *inp, const float *w, int N, int IC, int OC) {
     /* dinp (N, IC) += dout (N, OC) @ W (OC, IC) */
-    cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, N, IC, OC, 1.0f, dout, OC, w, IC, 1.0f,
-                dinp, IC);
+    policy_sgemm(CblasNoTrans, CblasNoTrans, N, IC, OC, 1.0f, dout, OC, w, IC, 1.0f, dinp, IC);
     /* dw (OC, IC) += dout^T (OC, N) @ inp (N, IC) */
-    cblas_sgemm(CblasRowMajor, CblasTrans, CblasNoTrans, OC, IC, N, 1.0f, dout, OC, inp, IC, 1.0f,
-                dw, IC);
+    policy_sgemm(CblasTrans, CblasNoTrans, OC, IC, N, 1.0f, dout, OC, inp, IC, 1.0f, dw, IC);
     if (!dbias) return;
     for (int o = 0; o < OC; o++) {
         double s = 0.0; /* a sum over all B*T rows */

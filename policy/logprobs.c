@@ -11,8 +11,7 @@
 static void logits_of(float *logits, const float *x, const float *w, int N, int C, int V,
                       float scale) {
     /* logits (N, V) = scale * x (N, C) @ W^T (W: (V, C)); scale = 1/temperature */
-    cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, N, V, C, scale, x, C, w, C, 0.0f, logits,
-                V);
+    policy_sgemm(CblasNoTrans, CblasTrans, N, V, C, scale, x, C, w, C, 0.0f, logits, V);
 }
 
 typedef struct lp_task {
@@ -77,8 +76,6 @@ void policy_logprobs_backward(float *dx, float *dw, float *logits, const float *
     policy_parallel_for(N, 1, backward_rows, &t);
     /* the logits are scale * x W^T, so dx (N, C) += scale * dlogits (N, V) @ W (V, C) and
      * dw (V, C) += scale * dlogits^T (V, N) @ x (N, C) */
-    cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, N, C, V, scale, logits, V, w, C, 1.0f,
-                dx, C);
-    cblas_sgemm(CblasRowMajor, CblasTrans, CblasNoTrans, V, C, N, scale, logits, V, x, C, 1.0f, dw,
-                C);
+    policy_sgemm(CblasNoTrans, CblasNoTrans, N, C, V, scale, logits, V, w, C, 1.0f, dx, C);
+    policy_sgemm(CblasTrans, CblasNoTrans, V, C, N, scale, logits, V, x, C, 1.0f, dw, C);
 }

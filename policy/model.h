@@ -26,6 +26,7 @@
 #ifndef POLICY_MODEL_H
 #define POLICY_MODEL_H
 
+#include <cblas.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -236,12 +237,18 @@ typedef void (*policy_range_fn)(void *arg, long i0, long i1);
  * or when called from inside such a range. Only for work whose results do not depend on the
  * cut. */
 void policy_parallel_for(long n, long grain, policy_range_fn fn, void *arg);
-/* Runs fn(arg, t, nt) on the pool's nt threads with OpenBLAS set to one thread meanwhile, so
- * that each task's sgemms run on its own thread; inline as fn(arg, 0, 1) when the pool has one
- * thread, more than max_tasks, or when called from inside a task. Returns nt. */
+/* Runs fn(arg, t, nt) on the pool's nt threads, each task's sgemms whole on its own thread;
+ * inline as fn(arg, 0, 1) when the pool has one thread, more than max_tasks, or when called
+ * from inside a task. Returns nt. */
 int policy_parallel_blas(int max_tasks, rlpt_task_fn fn, void *arg);
+/* cblas_sgemm, row-major: C = alpha op(A) op(B) + beta C. A large product is cut into blocks
+ * of rows of C (of columns when C is wider than tall), one single-threaded cblas_sgemm per
+ * thread of the pool; each element's sum over K is OpenBLAS's either way. Every sgemm of the
+ * model goes through here: OpenBLAS is kept at one thread once the pool is up. */
+void policy_sgemm(CBLAS_TRANSPOSE ta, CBLAS_TRANSPOSE tb, int M, int N, int K, float alpha,
+                  const float *A, int lda, const float *B, int ldb, float beta, float *C, int ldc);
 /* Threads of that pool (default: OpenBLAS's count when first used); policy_blas_set_threads
- * sets both. */
+ * sets it. */
 void policy_threads_set(int threads);
 int policy_threads(void);
 

@@ -1,11 +1,14 @@
-/* policy/parallel.c: the threads the model's own kernels run on (row-wise softmax and log-probs,
- * SwiGLU, RoPE, RMSNorm forward, AdamW): one rlpt_pool per process, as many threads as OpenBLAS
- * uses, so that these kernels do not leave the other cores idle between two sgemms. Work is cut
- * into contiguous ranges of rows or elements whose results do not depend on the cut, so the
- * values are the same at any thread count; attention runs one sequence per thread with OpenBLAS
- * set to one thread meanwhile (policy_parallel_blas). Leaves out reductions across rows
- * (RMSNorm's weight gradient, the gradient norm), which stay on one thread in their fixed
- * order. */
+/* policy/parallel.c: the threads the model runs on: one rlpt_pool per process. The sgemms are
+ * cut into row (or column) blocks of the product, one single-threaded cblas_sgemm per thread
+ * (policy_sgemm), and the model's own kernels (row-wise softmax and log-probs, SwiGLU, RoPE,
+ * RMSNorm forward, AdamW) run on the same threads, so that they do not leave cores idle between
+ * two sgemms. OpenBLAS itself is kept at one thread: its idle workers poll with sched_yield for
+ * about 2^28 cycles after each call (OPENBLAS_THREAD_TIMEOUT), and on a machine with as many
+ * threads as cores they took the cores from this pool's work (tiny training: 4350 tokens/s with
+ * OpenBLAS's threads, 5900 with its timeout at the minimum). Work is cut into contiguous ranges
+ * whose results do not depend on the cut; attention runs one sequence per thread
+ * (policy_parallel_blas). Leaves out reductions across rows (RMSNorm's weight gradient, the
+ * gradient norm), which stay on one thread in their fixed order. */
 #include "model.h"
 #include "rlpt_pool.h"
 
@@ -49,6 +52,7 @@ static void pool_start(void) {
     if (rlpt_pool_init(&pool, want < 1 ? 1 : want, NULL) != 0)
         rlpt_pool_init(&pool, 1, NULL); /* no threads to be had: run inline */
     pool_up = 1;
+    openblas_set_num_threads(1); /* the pool cuts the sgemms */
 }
 
 typedef struct blas_task {
@@ -69,13 +73,54 @@ int policy_parallel_blas(int max_tasks, rlpt_task_fn fn, void *arg) {
         fn(arg, 0, 1);
         return 1;
     }
-    /* each task's sgemms on its own thread: OpenBLAS runs them in the caller when set to 1 */
-    int blas = openblas_get_num_threads();
-    openblas_set_num_threads(1);
-    blas_task b = {fn, arg};
+    blas_task b = {fn, arg}; /* each task's sgemms run whole on its own thread */
     rlpt_pool_run(&pool, run_blas_task, &b);
-    openblas_set_num_threads(blas);
     return pool.n;
+}
+
+typedef struct sgemm_task {
+    CBLAS_TRANSPOSE ta, tb;
+    int M, N, K, lda, ldb, ldc, by_rows;
+    float alpha, beta;
+    const float *A, *B;
+    float *C;
+} sgemm_task;
+
+/* Blocks of the product start at multiples of this, so that they keep OpenBLAS's whole tiles. */
+#define SGEMM_ALIGN 64
+
+static void sgemm_part(void *arg, int t, int nt) {
+    const sgemm_task *g = arg;
+    int n = g->by_rows ? g->M : g->N, blocks = (n + SGEMM_ALIGN - 1) / SGEMM_ALIGN;
+    int i0 = (int)((long)blocks * t / nt) * SGEMM_ALIGN;
+    int i1 = (int)((long)blocks * (t + 1) / nt) * SGEMM_ALIGN;
+    if (i1 > n) i1 = n;
+    if (i1 <= i0) return;
+    if (g->by_rows) { /* rows i0 .. i1-1 of C: those rows of op(A) */
+        const float *a = g->A + (g->ta == CblasNoTrans ? (size_t)i0 * g->lda : (size_t)i0);
+        cblas_sgemm(CblasRowMajor, g->ta, g->tb, i1 - i0, g->N, g->K, g->alpha, a, g->lda, g->B,
+                    g->ldb, g->beta, g->C + (size_t)i0 * g->ldc, g->ldc);
+    } else { /* columns i0 .. i1-1 of C: those columns of op(B) */
+        const float *b = g->B + (g->tb == CblasNoTrans ? (size_t)i0 : (size_t)i0 * g->ldb);
+        cblas_sgemm(CblasRowMajor, g->ta, g->tb, g->M, i1 - i0, g->K, g->alpha, g->A, g->lda, b,
+                    g->ldb, g->beta, g->C + i0, g->ldc);
+    }
+}
+
+/* Below this many multiply-adds per thread, one call on one thread is faster. */
+#define SGEMM_PARALLEL_MIN (1L << 21)
+
+void policy_sgemm(CBLAS_TRANSPOSE ta, CBLAS_TRANSPOSE tb, int M, int N, int K, float alpha,
+                  const float *A, int lda, const float *B, int ldb, float beta, float *C, int ldc) {
+    pool_start();
+    int by_rows = M >= N, n = by_rows ? M : N;
+    if (in_task || pool.n <= 1 || (long)M * N * K < SGEMM_PARALLEL_MIN * pool.n ||
+        n < 2 * SGEMM_ALIGN) {
+        cblas_sgemm(CblasRowMajor, ta, tb, M, N, K, alpha, A, lda, B, ldb, beta, C, ldc);
+        return;
+    }
+    sgemm_task g = {ta, tb, M, N, K, lda, ldb, ldc, by_rows, alpha, beta, A, B, C};
+    rlpt_pool_run(&pool, sgemm_part, &g);
 }
 
 void policy_parallel_for(long n, long grain, policy_range_fn fn, void *arg) {

@@ -18,15 +18,16 @@
 typedef struct policy_blas_info {
     const char *corename; /* OpenBLAS kernel set in use, e.g. "Haswell", "SkylakeX" */
     const char *config;   /* openblas_get_config(): version and build options */
-    int threads;          /* threads OpenBLAS uses now */
+    int threads;          /* threads the model's sgemms and kernels run on */
 } policy_blas_info;
 
 void policy_blas_get_info(policy_blas_info *info);
 
-/* Sets the BLAS thread count. threads > 0 is used as given; 0 means "automatic": the
+/* Sets the model's thread count (its sgemms and its own kernels, policy/parallel.c). threads > 0
+ * is used as given (up to what OpenBLAS was built for); 0 means "automatic": the
  * OPENBLAS_NUM_THREADS environment variable when set, else cores_per_node / ranks_per_node
- * (at least 1), so that `mpirun -np 2` on 2 cores runs one BLAS thread per rank. The model's
- * own kernels (policy/parallel.c) use as many threads. Returns the count in use. */
+ * (at least 1), so that `mpirun -np 2` on 2 cores runs one thread per rank. OpenBLAS itself is
+ * set to one thread. Returns the count in use. */
 int policy_blas_set_threads(int threads, int cores_per_node, int ranks_per_node);
 
 #endif

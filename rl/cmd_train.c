@@ -45,8 +45,8 @@ static int run(int argc, char **argv, rlpt_err *err) {
     if (rl_mpi_should_print()) {
         policy_blas_info b;
         policy_blas_get_info(&b);
-        fprintf(stderr, "rlpt train: %s on %d rank(s), %d BLAS thread(s) per rank (%s)\n", a.config,
-                rl_mpi_get()->size, b.threads, b.corename);
+        fprintf(stderr, "rlpt train: %s on %d rank(s), %d thread(s) per rank, OpenBLAS core %s\n",
+                a.config, rl_mpi_get()->size, b.threads, b.corename);
     }
     rc = rl_train(&cfg, a.resume, err);
     rl_config_free(&cfg);

@@ -73,7 +73,8 @@ static const cfg_row rows[] = {
          "Progress line on stderr: auto shows it on a terminal only."),
     /* system */
     INT("system.blas_threads", system.blas_threads, 0, 1024, "0",
-        "OpenBLAS threads per rank; 0 = cores per node / ranks per node."),
+        "Threads per rank for the model (its sgemms, cut by rlpt, and its own kernels); 0 = "
+        "cores per node / ranks per node."),
     FLT("system.memory_limit_gib", system.memory_limit_gib, 0, 1e6, 0, "0",
         "Memory a rank may plan for; 0 = the memory available (MemAvailable) / ranks per node."),
     INT("system.deterministic_ranks", system.deterministic_ranks, 1, 1024, "8",

@@ -39,7 +39,7 @@ static void print_version(void) {
     policy_blas_info b;
     policy_blas_get_info(&b);
     printf("rlpt %s (commit %s)\n", RLPT_VERSION, RLPT_GIT_COMMIT);
-    printf("OpenBLAS: core %s, %d thread%s (%s)\n", b.corename, b.threads,
+    printf("OpenBLAS: core %s, %d thread%s for the model's sgemms (%s)\n", b.corename, b.threads,
            b.threads == 1 ? "" : "s", b.config);
 }
 

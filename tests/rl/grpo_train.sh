@@ -50,14 +50,14 @@ echo "largest log-prob gap at temperature 0.7: $gap07"
 check "log-prob gap at T=0.7 $gap07 < 1e-3" 'awk -v g="$gap07" "BEGIN { exit !(g < 1e-3) }"'
 # Bit-identical weights at -np 1, 2 and 4: gradients are summed in a fixed tree over leaves
 # the data define (rl/grad_tree.c) and the ratio's old log-probs are recomputed by the trainer.
-# OpenBLAS's results depend on its thread count in the last bit for some shapes, so every rank
-# runs one BLAS thread here (at the default, -np 1 has two). A pipeline through SFT and GRPO
+# At the default threads (two at -np 1, one per rank above): the model's values do not depend on
+# its thread count (policy_sgemm, tests/policy/test_model_threads.c). A pipeline through SFT and GRPO
 # with the KL term in the loss, two passes of two minibatches and dynamic sampling: the final
 # weights and AdamW moments must be the same bytes, and every metric but timings and the
 # sampler's log-prob gap (the sampler's batching differs) the same text.
 bit=(configs/demo.yaml "${small[@]}" --set "pipeline=[sft, grpo]" --set sft.steps=10
      --set grpo.steps=3 --set grpo.mu=2 --set grpo.minibatches=2 --set grpo.beta=0.02
-     --set grpo.dynamic_sampling=true --set system.blas_threads=1)
+     --set grpo.dynamic_sampling=true) # default threads: 2 at -np 1, 1 per rank at -np 2 and 4
 strip() { sed -E 's/,"time_[a-z_]*s":[^,}]*//g; s/,"tokens_per_s":[^,}]*//; s/,"logp_diff_max":[^,}]*//' "$1"; }
 for np in 1 2 4; do
     mpirun --oversubscribe -np $np "$RLPT" train "${bit[@]}" --set run.dir="$tmp/bit$np" 2>"$tmp/errb$np"
