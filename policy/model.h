@@ -247,6 +247,9 @@ int policy_parallel_blas(int max_tasks, rlpt_task_fn fn, void *arg);
  * model goes through here: OpenBLAS is kept at one thread once the pool is up. */
 void policy_sgemm(CBLAS_TRANSPOSE ta, CBLAS_TRANSPOSE tb, int M, int N, int K, float alpha,
                   const float *A, int lda, const float *B, int ldb, float beta, float *C, int ldc);
+/* The pool itself, started if need be: generation (rollout/) runs its projections and attention
+ * on it too, so that a process has one set of threads. Not for use from inside its tasks. */
+rlpt_pool *policy_pool(void);
 /* Threads of that pool (default: OpenBLAS's count when first used); policy_blas_set_threads
  * sets it. */
 void policy_threads_set(int threads);

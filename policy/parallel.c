@@ -67,6 +67,11 @@ static void run_blas_task(void *arg, int t, int nt) {
     in_task = 0;
 }
 
+rlpt_pool *policy_pool(void) {
+    pool_start();
+    return &pool;
+}
+
 int policy_parallel_blas(int max_tasks, rlpt_task_fn fn, void *arg) {
     pool_start();
     if (in_task || pool.n <= 1 || pool.n > max_tasks) {

@@ -34,7 +34,7 @@ struct rollout_engine {
     const policy_tokenizer *tok;
     rollout_config cfg;
     int B, R, Tcap, V;
-    rlpt_pool pool;
+    rlpt_pool *pool; /* the model's (policy_pool) */
     rollout_kv kv;
     rollout_fwd fwd;
     rollout_sampler_work sw;
@@ -147,16 +147,12 @@ int rollout_engine_init(rollout_engine **out, const policy_model *m, const polic
     e->R = e->B + PREFILL_CHUNK;
     e->Tcap = tcap_of(mc, cfg);
     e->V = mc->V;
-    if (threads <= 0) {
-        policy_blas_info bi;
-        policy_blas_get_info(&bi);
-        threads = bi.threads > 0 ? bi.threads : 1;
-    }
+    if (threads > 0 && threads != policy_threads()) policy_threads_set(threads);
     int KD = mc->KVH * mc->D;
     if ((rc = rollout_kv_init(&e->kv, mc->L, e->B, e->Tcap, mc->KVH, mc->D, extra_bytes(mc, cfg),
                               err)))
         goto fail;
-    if ((rc = rlpt_pool_init(&e->pool, threads, err))) goto fail;
+    e->pool = policy_pool();
     if ((rc = rollout_fwd_init(&e->fwd, mc, e->R, e->B, e->Tcap, err))) goto fail;
     if ((rc = rollout_sampler_work_init(&e->sw, e->V, err))) goto fail;
     e->row_tok = malloc((size_t)e->R * sizeof(int));
@@ -206,7 +202,6 @@ fail:
 void rollout_engine_free(rollout_engine *e) {
     if (!e) return;
     rollout_kv_free(&e->kv);
-    rlpt_pool_free(&e->pool);
     rollout_fwd_free(&e->fwd);
     rollout_sampler_work_free(&e->sw);
     if (e->slots)
@@ -508,7 +503,7 @@ int rollout_generate(rollout_engine *e, const rollout_prompt *prompts, int n_pro
                            g.done, g.total);
             goto fail;
         }
-        rollout_forward(e->m, &e->pool, &e->kv, &e->fwd, e->row_tok, e->row_slot, e->row_pos, N,
+        rollout_forward(e->m, e->pool, &e->kv, &e->fwd, e->row_tok, e->row_slot, e->row_pos, N,
                         e->logit_rows, NL);
         e->stats.forward_calls++;
         if ((rc = after_forward(e, &g, NL, err))) goto fail;
@@ -538,14 +533,14 @@ int rollout_engine_logits(rollout_engine *e, const int32_t *ids, int n, float *l
             e->row_slot[i] = 0;
             e->row_pos[i] = t0 + i;
         }
-        rollout_forward(e->m, &e->pool, &e->kv, &e->fwd, e->row_tok, e->row_slot, e->row_pos, c,
+        rollout_forward(e->m, e->pool, &e->kv, &e->fwd, e->row_tok, e->row_slot, e->row_pos, c,
                         NULL, 0);
     }
     int row = 0;
     e->row_tok[0] = ids[n - 1];
     e->row_slot[0] = 0;
     e->row_pos[0] = n - 1;
-    rollout_forward(e->m, &e->pool, &e->kv, &e->fwd, e->row_tok, e->row_slot, e->row_pos, 1, &row,
+    rollout_forward(e->m, e->pool, &e->kv, &e->fwd, e->row_tok, e->row_slot, e->row_pos, 1, &row,
                     1);
     memcpy(logits, e->fwd.logits, (size_t)e->V * sizeof(float));
     return 0;

@@ -126,8 +126,10 @@ typedef struct rollout_engine rollout_engine; /* opaque */
  * wanted). Allocates the KV cache of cfg->batch_size slots x (max_prompt_tokens +
  * max_new_tokens, at most max_position_embeddings) positions; its size is checked against the
  * memory available first and refused with the figure and the knob to lower (RLPT_ENOMEM).
- * threads: worker threads of the matrix kernels (0 = OpenBLAS's current thread count). *out is
- * NULL on error. m, tok and the strings of cfg must outlive the engine. */
+ * Generation runs on the model's thread pool (policy_pool), one per process; threads > 0 sets
+ * its size for the whole process (policy_threads_set), 0 keeps it (policy_blas_set_threads, or
+ * OpenBLAS's thread count). *out is NULL on error. m, tok and the strings of cfg must outlive the
+ * engine. */
 int rollout_engine_init(rollout_engine **out, const policy_model *m, const policy_tokenizer *tok,
                         const rollout_config *cfg, int threads, rlpt_err *err);
 void rollout_engine_free(rollout_engine *e); /* NULL is a no-op */
