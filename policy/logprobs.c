@@ -8,6 +8,8 @@
 #include <cblas.h>
 #include <math.h>
 
+#include "vexp.h"
+
 static void logits_of(float *logits, const float *x, const float *w, int N, int C, int V,
                       float scale) {
     /* logits (N, V) = scale * x (N, C) @ W^T (W: (V, C)); scale = 1/temperature */
@@ -31,12 +33,21 @@ static void forward_rows(void *arg, long n0, long n1) {
         const float *s = logits + (size_t)n * V;
         float mx = -INFINITY;
         for (int j = 0; j < V; j++) mx = s[j] > mx ? s[j] : mx;
-        double sum = 0.0, ws = 0.0; /* V terms: a long reduction, summed in double */
-        for (int j = 0; j < V; j++) {
-            float e = expf(s[j] - mx); /* <= 1: float is exact enough, and 4x faster */
-            sum += e;
-            ws += (double)e * s[j];
+        /* V terms: a long reduction, summed in double, in sixteen lanes (policy_sum_f64's order) */
+        double sum_l[16] = {0}, ws_l[16] = {0};
+        for (int j0 = 0; j0 < V; j0 += 16) {
+            int m = V - j0 < 16 ? V - j0 : 16;
+            float e[16];
+            for (int l = 0; l < m; l++) e[l] = s[j0 + l] - mx;
+            policy_exp16(e, e, m); /* <= 1: float is exact enough */
+            for (int l = 0; l < m; l++) {
+                sum_l[l] += e[l];
+                ws_l[l] += (double)e[l] * s[j0 + l];
+            }
         }
+        for (int w = 8; w >= 1; w /= 2)
+            for (int l = 0; l < w; l++) sum_l[l] += sum_l[l + w], ws_l[l] += ws_l[l + w];
+        double sum = sum_l[0], ws = ws_l[0];
         double l = mx + log(sum);
         lse[n] = (float)l;
         logp[n] = targets[n] >= 0 ? (float)(s[targets[n]] - l) : 0.0f;
@@ -63,7 +74,9 @@ static void backward_rows(void *arg, long n0, long n1) {
         float *s = logits + (size_t)n * V;
         float g = targets[n] >= 0 ? dlogp[n] : 0.0f;
         /* logp = s[t] - lse: dlogp/ds[j] = [j == t] - softmax(s)[j] */
-        for (int j = 0; j < V; j++) s[j] = -g * expf(s[j] - lse[n]);
+        for (int j = 0; j < V; j++) s[j] -= lse[n];
+        policy_exp_array(s, s, V);
+        for (int j = 0; j < V; j++) s[j] *= -g;
         if (targets[n] >= 0) s[targets[n]] += g;
     }
 }

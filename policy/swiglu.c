@@ -5,6 +5,8 @@
 
 #include <math.h>
 
+#include "vexp.h"
+
 typedef struct swiglu_task {
     float *h, *dg, *du;
     const float *g, *u, *dh;
@@ -13,11 +15,22 @@ typedef struct swiglu_task {
 /* Below this many elements a second thread costs more than it saves. */
 #define GRAIN 16384
 
+/* e[l] = exp(-g[i0 + l]) for l < m <= 16 */
+static void exp_neg16(float *e, const float *g, int m) {
+    for (int l = 0; l < m; l++) e[l] = -g[l];
+    policy_exp16(e, e, m);
+}
+
 static void forward_part(void *arg, long i0, long i1) {
     const swiglu_task *t = arg;
     float *h = t->h;
     const float *g = t->g, *u = t->u;
-    for (long i = i0; i < i1; i++) h[i] = g[i] / (1.0f + expf(-g[i])) * u[i];
+    for (long i = i0; i < i1; i += 16) {
+        int m = i1 - i < 16 ? (int)(i1 - i) : 16;
+        float e[16];
+        exp_neg16(e, g + i, m);
+        for (int l = 0; l < m; l++) h[i + l] = g[i + l] / (1.0f + e[l]) * u[i + l];
+    }
 }
 
 void policy_swiglu_forward(float *h, const float *g, const float *u, size_t n) {
@@ -29,11 +42,17 @@ static void backward_part(void *arg, long i0, long i1) {
     const swiglu_task *t = arg;
     float *dg = t->dg, *du = t->du;
     const float *g = t->g, *u = t->u, *dh = t->dh;
-    for (long i = i0; i < i1; i++) {
-        float sig = 1.0f / (1.0f + expf(-g[i]));
-        /* d silu(g)/dg = sig * (1 + g * (1 - sig)) */
-        dg[i] += dh[i] * u[i] * sig * (1.0f + g[i] * (1.0f - sig));
-        du[i] += dh[i] * g[i] * sig;
+    for (long i0b = i0; i0b < i1; i0b += 16) {
+        int m = i1 - i0b < 16 ? (int)(i1 - i0b) : 16;
+        float e[16];
+        exp_neg16(e, g + i0b, m);
+        for (int l = 0; l < m; l++) {
+            long i = i0b + l;
+            float sig = 1.0f / (1.0f + e[l]);
+            /* d silu(g)/dg = sig * (1 + g * (1 - sig)) */
+            dg[i] += dh[i] * u[i] * sig * (1.0f + g[i] * (1.0f - sig));
+            du[i] += dh[i] * g[i] * sig;
+        }
     }
 }
 
