@@ -73,7 +73,16 @@ int main(int argc, char **argv) {
         return 2;
     }
     cfg.D = cfg.C / cfg.H;
-    int steps = argc > 2 ? atoi(argv[2]) : 5;
+    int steps = 5;
+    if (argc > 2) {
+        char *end = NULL;
+        long v = strtol(argv[2], &end, 10);
+        if (end == argv[2] || *end || v < 1 || v > 100000) {
+            fprintf(stderr, "bench_model: steps '%s' is not a positive integer\n", argv[2]);
+            return 2;
+        }
+        steps = (int)v;
+    }
     int flags = POLICY_ACTS_TRAIN;
     if (argc > 3 && strcmp(argv[3], "--recompute") == 0) flags |= POLICY_ACTS_RECOMPUTE;
     policy_blas_set_threads(0, 2, 1);

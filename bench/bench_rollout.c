@@ -82,7 +82,10 @@ static void read_part(void *arg, int t, int nt) {
 static double triad_gbs(rlpt_pool *pool, double *read_gbs) {
     triad_arg x = {NULL, NULL, NULL, (size_t)32 << 20};
     x.a = malloc(x.n * 4), x.b = malloc(x.n * 4), x.c = malloc(x.n * 4);
-    if (!x.a || !x.b || !x.c) return 0.0;
+    if (!x.a || !x.b || !x.c) {
+        free(x.a), free(x.b), free(x.c);
+        return 0.0;
+    }
     rlpt_pool_run(pool, triad_init, &x);
     double best = 1e30;
     for (int r = 0; r < 5; r++) {
@@ -147,6 +150,9 @@ static int bench_gen(const char *name, int B, int T, int NEW, int threads) {
     double t0 = now();
     if (rollout_generate(e, p, B, 0, out, &err)) {
         fprintf(stderr, "%s\n", err.msg);
+        free(out), free(p), free(buf);
+        rollout_engine_free(e);
+        policy_model_free(&m);
         return 1;
     }
     double dt = now() - t0;
@@ -248,11 +254,23 @@ static int bench_mpi(const char *name, int P, int NEW, int threads) {
     return r ? 1 : 0;
 }
 
+/* argv[first .. first+n-1] as positive ints; 0 when one is not */
+static int ints(char **argv, int first, int n, int *v) {
+    for (int i = 0; i < n; i++) {
+        char *end = NULL;
+        long x = strtol(argv[first + i], &end, 10);
+        if (end == argv[first + i] || *end || x < 1 || x > 1 << 20) return 0;
+        v[i] = (int)x;
+    }
+    return 1;
+}
+
 int main(int argc, char **argv) {
-    if (argc == 7 && strcmp(argv[1], "gen") == 0)
-        return bench_gen(argv[2], atoi(argv[3]), atoi(argv[4]), atoi(argv[5]), atoi(argv[6]));
-    if (argc == 6 && strcmp(argv[1], "mpi") == 0)
-        return bench_mpi(argv[2], atoi(argv[3]), atoi(argv[4]), atoi(argv[5]));
+    int v[4];
+    if (argc == 7 && strcmp(argv[1], "gen") == 0 && ints(argv, 3, 4, v))
+        return bench_gen(argv[2], v[0], v[1], v[2], v[3]);
+    if (argc == 6 && strcmp(argv[1], "mpi") == 0 && ints(argv, 3, 3, v))
+        return bench_mpi(argv[2], v[0], v[1], v[2]);
     fprintf(stderr, "usage: bench_rollout gen tiny|100m BATCH PROMPT NEW THREADS\n"
                     "       mpirun -np R bench_rollout mpi tiny|100m PROMPTS NEW THREADS\n");
     return 2;
