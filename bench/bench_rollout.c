@@ -77,6 +77,18 @@ static void read_part(void *arg, int t, int nt) {
     if (s == -1.0f) x->a[i0] = s; /* keeps the sums alive; never true for these arrays */
 }
 
+/* the shortest of 5 runs of fn over the pool, in seconds */
+static double best_of5(rlpt_pool *pool, rlpt_task_fn fn, triad_arg *x) {
+    double best = 1e30;
+    for (int r = 0; r < 5; r++) {
+        double t0 = now();
+        rlpt_pool_run(pool, fn, x);
+        double dt = now() - t0;
+        best = dt < best ? dt : best;
+    }
+    return best;
+}
+
 /* Best of 5 triads over 3 x 128 MiB, bytes counted as STREAM does (3 x 4 per element); and,
  * in *read_gbs, the best of 5 read-only passes over the same arrays. */
 static double triad_gbs(rlpt_pool *pool, double *read_gbs) {
@@ -87,21 +99,8 @@ static double triad_gbs(rlpt_pool *pool, double *read_gbs) {
         return 0.0;
     }
     rlpt_pool_run(pool, triad_init, &x);
-    double best = 1e30;
-    for (int r = 0; r < 5; r++) {
-        double t0 = now();
-        rlpt_pool_run(pool, triad_part, &x);
-        double dt = now() - t0;
-        best = dt < best ? dt : best;
-    }
-    double rbest = 1e30;
-    for (int r = 0; r < 5; r++) {
-        double t0 = now();
-        rlpt_pool_run(pool, read_part, &x);
-        double dt = now() - t0;
-        rbest = dt < rbest ? dt : rbest;
-    }
-    *read_gbs = 12.0 * (double)x.n / rbest / 1e9;
+    *read_gbs = 12.0 * (double)x.n / best_of5(pool, read_part, &x) / 1e9;
+    double best = best_of5(pool, triad_part, &x);
     free(x.a), free(x.b), free(x.c);
     return 12.0 * (double)x.n / best / 1e9;
 }
