@@ -14,10 +14,11 @@ void policy_linear_forward(float *out, const float *inp, const float *w, const f
         for (int o = 0; o < OC; o++) out[(size_t)n * OC + o] += bias[o];
 }
 
-void policy_linear_backward(float *dinp, float *dw, float *dbias, const float *dout,
+void policy_linear_backward(float *dinp, int dinp_add, float *dw, float *dbias, const float *dout,
                             const float *inp, const float *w, int N, int IC, int OC) {
-    /* dinp (N, IC) += dout (N, OC) @ W (OC, IC) */
-    policy_sgemm(CblasNoTrans, CblasNoTrans, N, IC, OC, 1.0f, dout, OC, w, IC, 1.0f, dinp, IC);
+    /* dinp (N, IC) (+)= dout (N, OC) @ W (OC, IC): overwriting spares the caller a memset */
+    policy_sgemm(CblasNoTrans, CblasNoTrans, N, IC, OC, 1.0f, dout, OC, w, IC,
+                 dinp_add ? 1.0f : 0.0f, dinp, IC);
     /* dw (OC, IC) += dout^T (OC, N) @ inp (N, IC) */
     policy_sgemm(CblasTrans, CblasNoTrans, OC, IC, N, 1.0f, dout, OC, inp, IC, 1.0f, dw, IC);
     if (!dbias) return;

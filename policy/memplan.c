@@ -59,6 +59,7 @@ static size_t acts_layout(policy_acts *a, const policy_config *c, int B, int T, 
     a->xnf = take(base, &off, N * C);
     a->rstdf = take(base, &off, N);
     a->lse = take(base, &off, N);
+    a->rope = take(base, &off, (size_t)T * c->D);
     a->logits = take(base, &off, (size_t)T * c->V);
     /* one attention scratch per thread that may run a sequence's attention (policy_parallel_blas)
      */
@@ -75,6 +76,7 @@ static size_t acts_layout(policy_acts *a, const policy_config *c, int B, int T, 
         a->dg = take(base, &off, N * F);
         a->du = take(base, &off, N * F);
         a->dh = take(base, &off, N * F);
+        a->norm_scratch = take(base, &off, policy_rmsnorm_scratch(B * T, (int)C));
     }
     return off;
 }

@@ -54,14 +54,18 @@ static void attention_seqs(void *arg, int t, int nt) {
     float *scratch = a->scratch + (size_t)t * policy_attention_scratch(T, T);
     for (int b = a->B * t / nt; b < a->B * (t + 1) / nt; b++) {
         size_t r = (size_t)b * T;
-        if (!j->backward)
+        if (!j->backward) {
             policy_attention_forward(la->att + r * HD, la->lse + r * c->H, scratch, la->q + r * HD,
                                      la->k + r * KD, la->v + r * KD, T, 0, c->H, c->KVH, c->D);
-        else
-            policy_attention_backward(a->dq + r * HD, a->dk + r * KD, a->dv + r * KD, scratch,
-                                      a->datt + r * HD, la->att + r * HD, la->lse + r * c->H,
-                                      la->q + r * HD, la->k + r * KD, la->v + r * KD, T, 0, c->H,
-                                      c->KVH, c->D);
+            continue;
+        }
+        memset(a->dq + r * HD, 0, (size_t)T * HD * sizeof(float));
+        memset(a->dk + r * KD, 0, (size_t)T * KD * sizeof(float));
+        memset(a->dv + r * KD, 0, (size_t)T * KD * sizeof(float));
+        policy_attention_backward(a->dq + r * HD, a->dk + r * KD, a->dv + r * KD, scratch,
+                                  a->datt + r * HD, la->att + r * HD, la->lse + r * c->H,
+                                  la->q + r * HD, la->k + r * KD, la->v + r * KD, T, 0, c->H,
+                                  c->KVH, c->D);
     }
 }
 
@@ -70,8 +74,19 @@ static void attention(const policy_model *m, policy_acts *a, int l, int backward
     policy_parallel_blas(a->scratch_slices, attention_seqs, &j);
 }
 
+typedef struct add_task {
+    float *y;
+    const float *x;
+} add_task;
+
+static void add_part(void *arg, long i0, long i1) {
+    const add_task *t = arg;
+    for (long i = i0; i < i1; i++) t->y[i] += t->x[i];
+}
+
 static void add_inplace(float *y, const float *x, size_t n) {
-    for (size_t i = 0; i < n; i++) y[i] += x[i];
+    add_task t = {y, x};
+    policy_parallel_for((long)n, 1L << 15, add_part, &t);
 }
 
 /* Layer l from a->layer[l].x; writes the layer's output to out (N, C), or stops after the
@@ -86,8 +101,8 @@ static void layer_forward(const policy_model *m, policy_acts *a, int l, float *o
     policy_linear_forward(la->q, la->xn1, lp->wq, lp->bq, N, C, HD);
     policy_linear_forward(la->k, la->xn1, lp->wk, lp->bk, N, C, KD);
     policy_linear_forward(la->v, la->xn1, lp->wv, lp->bv, N, C, KD);
-    policy_rope_forward(la->q, a->pos, m->inv_freq, N, c->H, c->D);
-    policy_rope_forward(la->k, a->pos, m->inv_freq, N, c->KVH, c->D);
+    policy_rope_forward(la->q, a->pos, m->inv_freq, a->rope, N, c->H, c->D);
+    policy_rope_forward(la->k, a->pos, m->inv_freq, a->rope, N, c->KVH, c->D);
     attention(m, a, l, 0);
     policy_linear_forward(la->x2, la->att, lp->wo, lp->bo, N, HD, C);
     add_inplace(la->x2, la->x, (size_t)N * C); /* residual */
@@ -126,6 +141,7 @@ int policy_forward(const policy_model *m, policy_acts *a, const int *ids, const 
                              "not below the vocabulary size %d",
                              targets[n], n % T, n / T, V);
     }
+    policy_rope_table(a->rope, m->inv_freq, T, c->D); /* a->pos[n] = n % T */
     policy_embedding_forward(a->layer[0].x, ids, m->p.wte, N, C);
     for (int l = 0; l < c->L; l++) layer_forward(m, a, l, l + 1 < c->L ? a->layer[l + 1].x : a->xf);
     policy_rmsnorm_forward(a->xnf, a->rstdf, a->xf, m->p.lnf, N, C, (float)c->rms_eps);
@@ -152,29 +168,24 @@ static void layer_backward(const policy_model *m, policy_acts *a, int l, policy_
     int HD = c->H * c->D, KD = c->KVH * c->D;
     if (a->flags & POLICY_ACTS_RECOMPUTE) layer_forward(m, a, l, NULL);
     /* out = x2 + down(h): dx already is d(x2)'s residual part */
-    zero(a->dh, (size_t)N * F);
-    policy_linear_backward(a->dh, lg->wd, NULL, a->dx, la->h, lp->wd, N, F, C);
-    zero(a->dg, (size_t)N * F);
-    zero(a->du, (size_t)N * F);
+    /* the first contribution to each gradient buffer overwrites it (no memset of dh, dg, du,
+     * dxn, datt; attention zeroes its sequences' dq, dk, dv on their own threads) */
+    policy_linear_backward(a->dh, 0, lg->wd, NULL, a->dx, la->h, lp->wd, N, F, C);
     policy_swiglu_backward(a->dg, a->du, a->dh, la->g, la->u, (size_t)N * F);
-    zero(a->dxn, (size_t)N * C);
-    policy_linear_backward(a->dxn, lg->wg, NULL, a->dg, la->xn2, lp->wg, N, C, F);
-    policy_linear_backward(a->dxn, lg->wu, NULL, a->du, la->xn2, lp->wu, N, C, F);
-    policy_rmsnorm_backward(a->dx, lg->ln2, a->dxn, la->x2, lp->ln2, la->rstd2, N, C);
+    policy_linear_backward(a->dxn, 0, lg->wg, NULL, a->dg, la->xn2, lp->wg, N, C, F);
+    policy_linear_backward(a->dxn, 1, lg->wu, NULL, a->du, la->xn2, lp->wu, N, C, F);
+    policy_rmsnorm_backward(a->dx, lg->ln2, a->norm_scratch, a->dxn, la->x2, lp->ln2, la->rstd2, N,
+                            C);
     /* x2 = x + o_proj(att): dx now is d(x2), and also x's residual part */
-    zero(a->datt, (size_t)N * HD);
-    policy_linear_backward(a->datt, lg->wo, lg->bo, a->dx, la->att, lp->wo, N, HD, C);
-    zero(a->dq, (size_t)N * HD);
-    zero(a->dk, (size_t)N * KD);
-    zero(a->dv, (size_t)N * KD);
+    policy_linear_backward(a->datt, 0, lg->wo, lg->bo, a->dx, la->att, lp->wo, N, HD, C);
     attention(m, a, l, 1);
-    policy_rope_backward(a->dq, a->pos, m->inv_freq, N, c->H, c->D);
-    policy_rope_backward(a->dk, a->pos, m->inv_freq, N, c->KVH, c->D);
-    zero(a->dxn, (size_t)N * C);
-    policy_linear_backward(a->dxn, lg->wq, lg->bq, a->dq, la->xn1, lp->wq, N, C, HD);
-    policy_linear_backward(a->dxn, lg->wk, lg->bk, a->dk, la->xn1, lp->wk, N, C, KD);
-    policy_linear_backward(a->dxn, lg->wv, lg->bv, a->dv, la->xn1, lp->wv, N, C, KD);
-    policy_rmsnorm_backward(a->dx, lg->ln1, a->dxn, la->x, lp->ln1, la->rstd1, N, C);
+    policy_rope_backward(a->dq, a->pos, m->inv_freq, a->rope, N, c->H, c->D);
+    policy_rope_backward(a->dk, a->pos, m->inv_freq, a->rope, N, c->KVH, c->D);
+    policy_linear_backward(a->dxn, 0, lg->wq, lg->bq, a->dq, la->xn1, lp->wq, N, C, HD);
+    policy_linear_backward(a->dxn, 1, lg->wk, lg->bk, a->dk, la->xn1, lp->wk, N, C, KD);
+    policy_linear_backward(a->dxn, 1, lg->wv, lg->bv, a->dv, la->xn1, lp->wv, N, C, KD);
+    policy_rmsnorm_backward(a->dx, lg->ln1, a->norm_scratch, a->dxn, la->x, lp->ln1, la->rstd1, N,
+                            C);
 }
 
 void policy_backward(const policy_model *m, policy_acts *a, const int *ids, const int *targets,
@@ -193,7 +204,7 @@ void policy_backward(const policy_model *m, policy_acts *a, const int *ids, cons
                                  a->inv_temperature);
     }
     zero(a->dx, (size_t)N * C);
-    policy_rmsnorm_backward(a->dx, g.lnf, a->dxn, a->xf, m->p.lnf, a->rstdf, N, C);
+    policy_rmsnorm_backward(a->dx, g.lnf, a->norm_scratch, a->dxn, a->xf, m->p.lnf, a->rstdf, N, C);
     for (int l = c->L - 1; l >= 0; l--) layer_backward(m, a, l, &g);
     policy_embedding_backward(g.wte, a->dx, ids, N, C);
 }

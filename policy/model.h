@@ -16,8 +16,8 @@
  *   policy_rmsnorm_forward(xn, rstd, x, lp->ln1, Tq, C, eps);
  *   policy_linear_forward(q, xn, lp->wq, lp->bq, Tq, C, H*D);
  *   policy_linear_forward(kc + pos0*KVH*D, xn, lp->wk, lp->bk, Tq, C, KVH*D);   (same for v)
- *   policy_rope_forward(q, pos, inv_freq, Tq, H, D); policy_rope_forward(kc + pos0*KVH*D, ...);
- *   policy_attention_forward(att, lse, scratch, q, kc, vc, Tq, pos0, H, KVH, D);
+ *   policy_rope_forward(q, pos, inv_freq, NULL, Tq, H, D); policy_rope_forward(kc + pos0*KVH*D,
+ * ...); policy_attention_forward(att, lse, scratch, q, kc, vc, Tq, pos0, H, KVH, D);
  *   policy_linear_forward(o, att, lp->wo, lp->bo, Tq, H*D, C); x += o;
  *   policy_rmsnorm_forward(xn, rstd, x, lp->ln2, ...); gate/up linear; policy_swiglu_forward;
  *   down linear; x += down.
@@ -173,11 +173,13 @@ typedef struct policy_acts {
     float *rstdf;             /* (N) */
     float *lse;               /* LM-head log-sum-exp per row (N) */
     int *pos;                 /* position of each row (B*T): n % T */
+    float *rope;              /* (T, D) policy_rope_table of positions 0 .. T-1 */
     float *logits;            /* one (T, V) block */
     float *scratch;     /* attention scratch: scratch_slices x policy_attention_scratch(T, T) */
     int scratch_slices; /* sequences whose attention may run at once (one per thread) */
     /* backward work space (TRAIN only) */
     float *dx, *dxn, *dq, *dk, *dv, *datt, *dg, *du, *dh;
+    float *norm_scratch;              /* policy_rmsnorm_scratch(B*T, C) */
     policy_layer_params *grad_layers; /* L entries for the gradients' named view */
 } policy_acts;
 
@@ -258,22 +260,31 @@ int policy_threads(void);
 /* rmsnorm.c. x, out: (N, C); w (C); rstd (N) kept. out = x * rstd * w (HF LlamaRMSNorm). */
 void policy_rmsnorm_forward(float *out, float *rstd, const float *x, const float *w, int N, int C,
                             float eps);
-void policy_rmsnorm_backward(float *dx, float *dw, const float *dout, const float *x,
-                             const float *w, const float *rstd, int N, int C);
+/* dx (N, C) += d(x); dw (C) += d(w), summed over fixed blocks of rows whatever the threads;
+ * scratch of policy_rmsnorm_scratch(N, C) floats. */
+size_t policy_rmsnorm_scratch(int N, int C);
+void policy_rmsnorm_backward(float *dx, float *dw, float *scratch, const float *dout,
+                             const float *x, const float *w, const float *rstd, int N, int C);
 
 /* linear.c. out (N, OC) = inp (N, IC) @ W^T + bias; W (OC, IC) as HF stores it; bias may be NULL */
 void policy_linear_forward(float *out, const float *inp, const float *w, const float *bias, int N,
                            int IC, int OC);
-/* dinp (N, IC) += dout @ W; dw (OC, IC) += dout^T @ inp; dbias (OC) += column sums (if not NULL) */
-void policy_linear_backward(float *dinp, float *dw, float *dbias, const float *dout,
+/* dinp (N, IC) += dout @ W (dinp_add 1) or = (0); dw (OC, IC) += dout^T @ inp; dbias (OC) +=
+ * column sums (if not NULL) */
+void policy_linear_backward(float *dinp, int dinp_add, float *dw, float *dbias, const float *dout,
                             const float *inp, const float *w, int N, int IC, int OC);
 
 /* rope.c. inv_freq (D/2) from rope_theta and the scaling (HF _compute_*_parameters). */
 void policy_rope_inv_freq(float *inv_freq, const policy_config *cfg);
-/* x (N, nh*D) rotated in place, row n at position pos[n] (HF rotate_half: pairs i, i+D/2). */
-void policy_rope_forward(float *x, const int *pos, const float *inv_freq, int N, int nh, int D);
+/* table (P, D): cos then sin of p * inv_freq, for positions p < P */
+void policy_rope_table(float *table, const float *inv_freq, int P, int D);
+/* x (N, nh*D) rotated in place, row n at position pos[n] (HF rotate_half: pairs i, i+D/2). The
+ * angles come from table (pos[n] < its P) or, when table is NULL, from inv_freq: the same bits. */
+void policy_rope_forward(float *x, const int *pos, const float *inv_freq, const float *table, int N,
+                         int nh, int D);
 /* dx (N, nh*D) in place: the transposed rotation. */
-void policy_rope_backward(float *dx, const int *pos, const float *inv_freq, int N, int nh, int D);
+void policy_rope_backward(float *dx, const int *pos, const float *inv_freq, const float *table,
+                          int N, int nh, int D);
 
 /* Floats of scratch the attention of Tq queries over Tk keys needs (forward and backward). */
 size_t policy_attention_scratch(int Tq, int Tk);
@@ -292,6 +303,7 @@ void policy_attention_backward(float *dq, float *dk, float *dv, float *scratch, 
 
 /* swiglu.c. h = silu(g) * u elementwise over n values (HF LlamaMLP act_fn(gate) * up). */
 void policy_swiglu_forward(float *h, const float *g, const float *u, size_t n);
+/* dg, du = the gradients (overwritten, not added to: g and u feed nothing else) */
 void policy_swiglu_backward(float *dg, float *du, const float *dh, const float *g, const float *u,
                             size_t n);
 

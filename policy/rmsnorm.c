@@ -4,6 +4,8 @@
 
 #include <math.h>
 
+#include "vexp.h"
+
 typedef struct norm_task {
     float *out, *rstd;
     const float *x, *w;
@@ -19,8 +21,7 @@ static void norm_rows(void *arg, long n0, long n1) {
     for (long n = n0; n < n1; n++) {
         const float *x_n = x + (size_t)n * C;
         float *o = out + (size_t)n * C;
-        double ss = 0.0; /* float sums drift at C = 8192 */
-        for (int i = 0; i < C; i++) ss += (double)x_n[i] * x_n[i];
+        double ss = policy_dot_f64(x_n, x_n, C); /* float sums drift at C = 8192 */
         float r = 1.0f / sqrtf((float)(ss / C) + eps);
         rstd[n] = r;
         for (int i = 0; i < C; i++) o[i] = w[i] * (x_n[i] * r);
@@ -34,18 +35,54 @@ void policy_rmsnorm_forward(float *out, float *rstd, const float *x, const float
     policy_parallel_for(N, 16384 / (C > 0 ? C : 1) + 1, norm_rows, &t);
 }
 
-void policy_rmsnorm_backward(float *dx, float *dw, const float *dout, const float *x,
-                             const float *w, const float *rstd, int N, int C) {
-    for (int n = 0; n < N; n++) {
-        const float *x_n = x + (size_t)n * C, *dout_n = dout + (size_t)n * C;
-        float *dx_n = dx + (size_t)n * C, r = rstd[n];
-        /* forward: out[i] = x[i] * r * w[i], r = (mean(x^2)+eps)^-1/2; dr/dx[j] = -r^3 x[j]/C */
-        double dot = 0.0;
-        for (int i = 0; i < C; i++) dot += (double)dout_n[i] * w[i] * x_n[i];
-        float k = (float)(dot / C) * r * r * r;
-        for (int i = 0; i < C; i++) {
-            dw[i] += dout_n[i] * x_n[i] * r;
-            dx_n[i] += dout_n[i] * w[i] * r - x_n[i] * k;
+/* Rows per partial sum of the weight gradient. Fixed, so that the order of the sum depends on N
+ * only and not on the threads. */
+#define DW_ROWS 64
+
+size_t policy_rmsnorm_scratch(int N, int C) {
+    return (size_t)((N + DW_ROWS - 1) / DW_ROWS) * (size_t)C;
+}
+
+typedef struct norm_bwd_task {
+    float *dx, *part;
+    const float *dout, *x, *w, *rstd;
+    int N, C;
+} norm_bwd_task;
+
+/* chunks [c0, c1) of DW_ROWS rows: dx of their rows, and chunk c's weight gradient in part[c] */
+static void backward_chunks(void *arg, long c0, long c1) {
+    const norm_bwd_task *t = arg;
+    int C = t->C;
+    const float *w = t->w;
+    for (long ch = c0; ch < c1; ch++) {
+        float *dw = t->part + (size_t)ch * C;
+        for (int i = 0; i < C; i++) dw[i] = 0.0f;
+        long n1 = (ch + 1) * DW_ROWS < t->N ? (ch + 1) * DW_ROWS : t->N;
+        for (long n = ch * DW_ROWS; n < n1; n++) {
+            const float *x_n = t->x + (size_t)n * C, *dout_n = t->dout + (size_t)n * C;
+            float *dx_n = t->dx + (size_t)n * C, r = t->rstd[n];
+            /* forward: out[i] = x[i] * r * w[i], r = (mean(x^2)+eps)^-1/2;
+             * dr/dx[j] = -r^3 x[j]/C */
+            double lane[16] = {0}, dot = 0.0; /* sixteen lanes, as policy_dot_f64 */
+            for (int i = 0; i < C; i++) lane[i % 16] += (double)dout_n[i] * w[i] * x_n[i];
+            for (int l = 0; l < 16; l++) dot += lane[l];
+            float k = (float)(dot / C) * r * r * r;
+            for (int i = 0; i < C; i++) {
+                dw[i] += dout_n[i] * x_n[i] * r;
+                dx_n[i] += dout_n[i] * w[i] * r - x_n[i] * k;
+            }
         }
+    }
+}
+
+void policy_rmsnorm_backward(float *dx, float *dw, float *scratch, const float *dout,
+                             const float *x, const float *w, const float *rstd, int N, int C) {
+    norm_bwd_task t = {dx, scratch, dout, x, w, rstd, N, C};
+    long chunks = (N + DW_ROWS - 1) / DW_ROWS;
+    policy_parallel_for(chunks, 1, backward_chunks, &t);
+    for (int i = 0; i < C; i++) { /* the chunks' partial sums, in chunk order */
+        double s = 0.0;
+        for (long ch = 0; ch < chunks; ch++) s += scratch[(size_t)ch * C + i];
+        dw[i] += (float)s;
     }
 }

@@ -33,28 +33,43 @@ void policy_rope_inv_freq(float *inv_freq, const policy_config *cfg) {
     }
 }
 
+/* cs (P, D): row p holds cos(p * inv_freq[i]) in its first D/2 floats and sin in its last */
+static void rope_line(float *cs, int p, const float *inv_freq, int half) {
+    for (int i = 0; i < half; i++) {
+        float angle = (float)p * inv_freq[i]; /* fp32 product, as transformers */
+        cs[i] = cosf(angle);
+        cs[half + i] = sinf(angle);
+    }
+}
+
+void policy_rope_table(float *cs, const float *inv_freq, int P, int D) {
+    for (int p = 0; p < P; p++) rope_line(cs + (size_t)p * D, p, inv_freq, D / 2);
+}
+
 /* x (N, nh*D): pairs (i, i + D/2) of every head of row n turn by pos[n] * inv_freq[i].
  * sign +1 is the forward rotation, -1 its transpose (the backward). */
 typedef struct rope_task {
     float *x;
     const int *pos;
-    const float *inv_freq;
+    const float *inv_freq, *table;
     int nh, D;
     float sign;
 } rope_task;
 
 static void rotate_rows(void *arg, long n0, long n1) {
     const rope_task *r = arg;
-    float *x = r->x, sign = r->sign;
-    const int *pos = r->pos;
-    const float *inv_freq = r->inv_freq;
+    float *x = r->x, sign = r->sign, own[1024]; /* head_dim <= 1024 (policy_config_check) */
     int nh = r->nh, D = r->D, half = D / 2;
     for (long n = n0; n < n1; n++) {
-        for (int i = 0; i < half; i++) {
-            float angle = (float)pos[n] * inv_freq[i]; /* fp32 product, as transformers */
-            float c = cosf(angle), s = sign * sinf(angle);
-            for (int h = 0; h < nh; h++) {
-                float *xh = x + (size_t)n * nh * D + (size_t)h * D;
+        const float *cs = own;
+        if (r->table)
+            cs = r->table + (size_t)r->pos[n] * D;
+        else
+            rope_line(own, r->pos[n], r->inv_freq, half);
+        for (int h = 0; h < nh; h++) {
+            float *xh = x + (size_t)n * nh * D + (size_t)h * D;
+            for (int i = 0; i < half; i++) {
+                float c = cs[i], s = sign * cs[half + i];
                 float x1 = xh[i], x2 = xh[i + half];
                 xh[i] = x1 * c - x2 * s;
                 xh[i + half] = x2 * c + x1 * s;
@@ -63,17 +78,19 @@ static void rotate_rows(void *arg, long n0, long n1) {
     }
 }
 
-static void rotate(float *x, const int *pos, const float *inv_freq, int N, int nh, int D,
-                   float sign) {
-    rope_task r = {x, pos, inv_freq, nh, D, sign};
+static void rotate(float *x, const int *pos, const float *inv_freq, const float *table, int N,
+                   int nh, int D, float sign) {
+    rope_task r = {x, pos, inv_freq, table, nh, D, sign};
     policy_parallel_for(N, 64, rotate_rows, &r);
 }
 
-void policy_rope_forward(float *x, const int *pos, const float *inv_freq, int N, int nh, int D) {
-    rotate(x, pos, inv_freq, N, nh, D, 1.0f);
+void policy_rope_forward(float *x, const int *pos, const float *inv_freq, const float *table, int N,
+                         int nh, int D) {
+    rotate(x, pos, inv_freq, table, N, nh, D, 1.0f);
 }
 
 /* forward out = R x with R a rotation, so dx = R^T dout: the same turn by -angle */
-void policy_rope_backward(float *dx, const int *pos, const float *inv_freq, int N, int nh, int D) {
-    rotate(dx, pos, inv_freq, N, nh, D, -1.0f);
+void policy_rope_backward(float *dx, const int *pos, const float *inv_freq, const float *table,
+                          int N, int nh, int D) {
+    rotate(dx, pos, inv_freq, table, N, nh, D, -1.0f);
 }

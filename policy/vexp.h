@@ -57,6 +57,18 @@ static inline double policy_sum_f64(const float *x, long n) {
     return acc[0];
 }
 
+/* sum of x[i] * y[i] in double, in the same sixteen lanes as policy_sum_f64 */
+static inline double policy_dot_f64(const float *x, const float *y, long n) {
+    double acc[16] = {0};
+    long i = 0;
+    for (; i + 16 <= n; i += 16)
+        for (int l = 0; l < 16; l++) acc[l] += (double)x[i + l] * y[i + l];
+    for (int l = 0; i + l < n; l++) acc[l] += (double)x[i + l] * y[i + l];
+    for (int w = 8; w >= 1; w /= 2)
+        for (int l = 0; l < w; l++) acc[l] += acc[l + w];
+    return acc[0];
+}
+
 /* y[i] = exp(x[i]) for i < n; y may be x. */
 static inline void policy_exp_array(float *y, const float *x, long n) {
     for (long i = 0; i < n; i += 16) policy_exp16(y + i, x + i, n - i < 16 ? (int)(n - i) : 16);

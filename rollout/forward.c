@@ -126,8 +126,8 @@ void rollout_forward(const policy_model *m, rlpt_pool *pool, rollout_kv *kv, rol
         rollout_matmul(pool, f->q, f->xn, lp->wq, lp->bq, N, C, HD);
         rollout_matmul(pool, f->k, f->xn, lp->wk, lp->bk, N, C, KD);
         rollout_matmul(pool, f->v, f->xn, lp->wv, lp->bv, N, C, KD);
-        policy_rope_forward(f->q, pos, m->inv_freq, N, c->H, c->D);
-        policy_rope_forward(f->k, pos, m->inv_freq, N, c->KVH, c->D);
+        policy_rope_forward(f->q, pos, m->inv_freq, NULL, N, c->H, c->D);
+        policy_rope_forward(f->k, pos, m->inv_freq, NULL, N, c->KVH, c->D);
         for (int r = 0; r < N; r++)
             rollout_kv_put(kv, l, slot[r], pos[r], f->k + (size_t)r * KD, f->v + (size_t)r * KD);
         att_task at = {c, kv, f, slot, pos, N, l};

@@ -55,7 +55,7 @@ static double loss(ctx *c) {
         break;
     case K_ROPE:
         memcpy(c->out, c->x, (size_t)c->N * c->H * c->D * sizeof(float));
-        policy_rope_forward(c->out, c->pos, c->inv_freq, c->N, c->H, c->D);
+        policy_rope_forward(c->out, c->pos, c->inv_freq, NULL, c->N, c->H, c->D);
         n = (size_t)c->N * c->H * c->D;
         break;
     case K_ATTENTION:
@@ -110,13 +110,16 @@ static void check_fd(ctx *c, float *x, size_t n, const float *analytic, double a
 
 static void test_rmsnorm(void **state) {
     (void)state;
-    ctx c = {.kind = K_RMSNORM, .N = 3, .C = 20};
+    /* 150 rows: the weight gradient is summed over three blocks of rows, the last ragged */
+    ctx c = {.kind = K_RMSNORM, .N = 150, .C = 20};
     size_t n = (size_t)c.N * c.C;
     c.x = rnd(n, 1.5f), c.w = rnd((size_t)c.C, 1.0f), c.out = zeros(n), c.r = rnd(n, 1.0f);
     c.aux = zeros((size_t)c.N);
     float *dx = zeros(n), *dw = zeros((size_t)c.C);
+    float *scratch = zeros(policy_rmsnorm_scratch(c.N, c.C));
     loss(&c);
-    policy_rmsnorm_backward(dx, dw, c.r, c.x, c.w, c.aux, c.N, c.C);
+    policy_rmsnorm_backward(dx, dw, scratch, c.r, c.x, c.w, c.aux, c.N, c.C);
+    free(scratch);
     check_fd(&c, c.x, n, dx, 1e-3, 1e-2, "rmsnorm dx");           /* seen 9.0e-6 */
     check_fd(&c, c.w, (size_t)c.C, dw, 1e-3, 1e-2, "rmsnorm dw"); /* seen 1.8e-6 */
     free(c.x), free(c.w), free(c.out), free(c.r), free(c.aux), free(dx), free(dw);
@@ -137,10 +140,17 @@ static void test_linear(void **state) {
             assert_true(fabs(s - c.out[n * c.OC + o]) <= 1e-5 * (1 + fabs(s))); /* seen < 1e-6 */
         }
     float *dx = zeros(ni), *dw = zeros(nw), *db = zeros((size_t)c.OC);
-    policy_linear_backward(dx, dw, db, c.r, c.x, c.w, c.N, c.IC, c.OC);
+    policy_linear_backward(dx, 1, dw, db, c.r, c.x, c.w, c.N, c.IC, c.OC);
     check_fd(&c, c.x, ni, dx, 1e-3, 1e-3, "linear dinp");            /* seen 5.9e-6 */
     check_fd(&c, c.w, nw, dw, 1e-3, 1e-3, "linear dw");              /* seen 6.8e-6 */
     check_fd(&c, c.b, (size_t)c.OC, db, 1e-3, 1e-3, "linear dbias"); /* seen 9.0e-7 */
+    /* dinp_add 0 overwrites: whatever dinp held (NaN here) is gone, the same bits as adding to 0 */
+    float *dx2 = malloc(ni * sizeof *dx2), *dw2 = zeros(nw);
+    for (size_t i = 0; i < ni; i++) dx2[i] = NAN;
+    policy_linear_backward(dx2, 0, dw2, NULL, c.r, c.x, c.w, c.N, c.IC, c.OC);
+    assert_memory_equal(dx2, dx, ni * sizeof *dx);
+    assert_memory_equal(dw2, dw, nw * sizeof *dw);
+    free(dx2), free(dw2);
     free(c.x), free(c.w), free(c.b), free(c.out), free(c.r), free(dx), free(dw), free(db);
 }
 
@@ -164,7 +174,7 @@ static void test_rope(void **state) {
     }
     float *dx = malloc(n * sizeof *dx);
     memcpy(dx, c.r, n * sizeof *dx);
-    policy_rope_backward(dx, pos, inv, c.N, c.H, c.D);
+    policy_rope_backward(dx, pos, inv, NULL, c.N, c.H, c.D);
     check_fd(&c, c.x, n, dx, 1e-4, 1e-3, "rope dx"); /* seen 2.9e-6 */
     free(c.x), free(c.out), free(c.r), free(dx);
 }

@@ -285,8 +285,8 @@ static void forward_cached(const policy_model *m, const int *ids, int Tq, int po
         policy_linear_forward(q, xn, lp->wq, lp->bq, Tq, C, HD);
         policy_linear_forward(kl + (size_t)pos0 * KD, xn, lp->wk, lp->bk, Tq, C, KD);
         policy_linear_forward(vl + (size_t)pos0 * KD, xn, lp->wv, lp->bv, Tq, C, KD);
-        policy_rope_forward(q, pos, m->inv_freq, Tq, c->H, c->D);
-        policy_rope_forward(kl + (size_t)pos0 * KD, pos, m->inv_freq, Tq, c->KVH, c->D);
+        policy_rope_forward(q, pos, m->inv_freq, NULL, Tq, c->H, c->D);
+        policy_rope_forward(kl + (size_t)pos0 * KD, pos, m->inv_freq, NULL, Tq, c->KVH, c->D);
         policy_attention_forward(att, lse, scratch, q, kl, vl, Tq, pos0, c->H, c->KVH, c->D);
         policy_linear_forward(o, att, lp->wo, lp->bo, Tq, HD, C);
         for (int i = 0; i < Tq * C; i++) x[i] += o[i];
