@@ -40,8 +40,7 @@ void policy_attention_forward(float *out, float *lse, float *scratch, const floa
             for (int i = 0; i < m; i++) {
                 float *s = scratch + (size_t)i * nk;
                 int n = pos0 + i0 + i + 1; /* query at pos0+i0+i sees keys 0 .. pos0+i0+i */
-                float mx = -INFINITY;
-                for (int j = 0; j < n; j++) mx = s[j] > mx ? s[j] : mx;
+                float mx = policy_max_f32(s, n);
                 for (int j = 0; j < n; j++) s[j] -= mx; /* the row max: exp overflows above 88 */
                 policy_exp_array(s, s, n);
                 double sum = policy_sum_f64(s, n);

@@ -31,8 +31,7 @@ static void forward_rows(void *arg, long n0, long n1) {
     int V = t->V;
     for (long n = n0; n < n1; n++) {
         const float *s = logits + (size_t)n * V;
-        float mx = -INFINITY;
-        for (int j = 0; j < V; j++) mx = s[j] > mx ? s[j] : mx;
+        float mx = policy_max_f32(s, V);
         /* V terms: a long reduction, summed in double, in sixteen lanes (policy_sum_f64's order) */
         double sum_l[16] = {0}, ws_l[16] = {0};
         for (int j0 = 0; j0 < V; j0 += 16) {
