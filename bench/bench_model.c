@@ -123,7 +123,7 @@ int main(int argc, char **argv) {
             fprintf(stderr, "bench_model: %s\n", err.msg);
             return 1;
         }
-        memset(grads, 0, sizeof(float) * m.layout.total);
+        policy_zero(grads, m.layout.total);
         policy_backward(&m, &a, ids, targets, dlogp, grads);
         double norm = policy_grad_clip(grads, m.layout.total, 1.0f);
         policy_adamw_step(&opt, &m.layout, m.params, grads, 1e-4f);

@@ -10,6 +10,7 @@
 
 #include <cblas.h>
 #include <math.h>
+#include <string.h>
 
 #include "vexp.h"
 
@@ -62,10 +63,20 @@ void policy_attention_backward(float *dq, float *dk, float *dv, float *scratch, 
     int Tk = pos0 + Tq, HD = H * D, KD = KVH * D, rep = H / KVH;
     float scale = 1.0f / sqrtf((float)D);
     float *P = scratch, *dS = scratch + (size_t)(Tq < QB ? Tq : QB) * Tk;
+    if (Tq <= 0) { /* no queries: no gradient reaches the keys and values */
+        memset(dk, 0, (size_t)pos0 * KD * sizeof *dk);
+        memset(dv, 0, (size_t)pos0 * KD * sizeof *dv);
+        return;
+    }
+    int last = (Tq - 1) / QB * QB;
     for (int h = 0; h < H; h++) {
         size_t ko = (size_t)(h / rep) * D;
-        for (int i0 = 0; i0 < Tq; i0 += QB) {
+        /* The blocks go last first: the last sees all Tk keys, so for the group's first head it
+         * writes every row of dk_g and dv_g (beta 0) and the other blocks add to them. dq's rows
+         * of (h, block) have no other contribution. No buffer needs zeroing beforehand. */
+        for (int i0 = last; i0 >= 0; i0 -= QB) {
             int m = Tq - i0 < QB ? Tq - i0 : QB, nk = pos0 + i0 + m;
+            float kv_beta = h % rep == 0 && i0 == last ? 0.0f : 1.0f;
             size_t qo = (size_t)i0 * HD + (size_t)h * D; /* rows i0.. of head h */
             /* P = exp(scale * q_h k_g^T - lse), zero above the diagonal */
             policy_sgemm(CblasNoTrans, CblasTrans, m, nk, D, scale, q + qo, HD, k + ko, KD, 0.0f, P,
@@ -87,13 +98,13 @@ void policy_attention_backward(float *dq, float *dk, float *dv, float *scratch, 
                 for (int j = n; j < nk; j++) p[j] = ds[j] = 0.0f;
             }
             /* dv_g[0:nk] (nk, D) += P^T (nk, m) @ dout_h (m, D) */
-            policy_sgemm(CblasTrans, CblasNoTrans, nk, D, m, 1.0f, P, nk, dout + qo, HD, 1.0f,
+            policy_sgemm(CblasTrans, CblasNoTrans, nk, D, m, 1.0f, P, nk, dout + qo, HD, kv_beta,
                          dv + ko, KD);
-            /* dq_h (m, D) += scale * dS (m, nk) @ k_g[0:nk] (nk, D) */
-            policy_sgemm(CblasNoTrans, CblasNoTrans, m, D, nk, scale, dS, nk, k + ko, KD, 1.0f,
+            /* dq_h (m, D) = scale * dS (m, nk) @ k_g[0:nk] (nk, D) */
+            policy_sgemm(CblasNoTrans, CblasNoTrans, m, D, nk, scale, dS, nk, k + ko, KD, 0.0f,
                          dq + qo, HD);
             /* dk_g[0:nk] (nk, D) += scale * dS^T (nk, m) @ q_h (m, D) */
-            policy_sgemm(CblasTrans, CblasNoTrans, nk, D, m, scale, dS, nk, q + qo, HD, 1.0f,
+            policy_sgemm(CblasTrans, CblasNoTrans, nk, D, m, scale, dS, nk, q + qo, HD, kv_beta,
                          dk + ko, KD);
         }
     }

@@ -59,9 +59,6 @@ static void attention_seqs(void *arg, int t, int nt) {
                                      la->k + r * KD, la->v + r * KD, T, 0, c->H, c->KVH, c->D);
             continue;
         }
-        memset(a->dq + r * HD, 0, (size_t)T * HD * sizeof(float));
-        memset(a->dk + r * KD, 0, (size_t)T * KD * sizeof(float));
-        memset(a->dv + r * KD, 0, (size_t)T * KD * sizeof(float));
         policy_attention_backward(a->dq + r * HD, a->dk + r * KD, a->dv + r * KD, scratch,
                                   a->datt + r * HD, la->att + r * HD, la->lse + r * c->H,
                                   la->q + r * HD, la->k + r * KD, la->v + r * KD, T, 0, c->H,
@@ -168,8 +165,8 @@ static void layer_backward(const policy_model *m, policy_acts *a, int l, policy_
     int HD = c->H * c->D, KD = c->KVH * c->D;
     if (a->flags & POLICY_ACTS_RECOMPUTE) layer_forward(m, a, l, NULL);
     /* out = x2 + down(h): dx already is d(x2)'s residual part */
-    /* the first contribution to each gradient buffer overwrites it (no memset of dh, dg, du,
-     * dxn, datt; attention zeroes its sequences' dq, dk, dv on their own threads) */
+    /* the first contribution to each gradient buffer overwrites it: no memset of dh, dg, du,
+     * dxn, datt, dq, dk, dv */
     policy_linear_backward(a->dh, 0, lg->wd, NULL, a->dx, la->h, lp->wd, N, F, C);
     policy_swiglu_backward(a->dg, a->du, a->dh, la->g, la->u, (size_t)N * F);
     policy_linear_backward(a->dxn, 0, lg->wg, NULL, a->dg, la->xn2, lp->wg, N, C, F);

@@ -239,6 +239,8 @@ typedef void (*policy_range_fn)(void *arg, long i0, long i1);
  * or when called from inside such a range. Only for work whose results do not depend on the
  * cut. */
 void policy_parallel_for(long n, long grain, policy_range_fn fn, void *arg);
+/* x[0 .. n-1] = 0 on the pool's threads (the gradient buffer before each step) */
+void policy_zero(float *x, size_t n);
 /* Runs fn(arg, t, nt) on the pool's nt threads, each task's sgemms whole on its own thread;
  * inline as fn(arg, 0, 1) when the pool has one thread, more than max_tasks, or when called
  * from inside a task. Returns nt. */
@@ -296,7 +298,8 @@ size_t policy_attention_scratch(int Tq, int Tk);
 void policy_attention_forward(float *out, float *lse, float *scratch, const float *q,
                               const float *k, const float *v, int Tq, int pos0, int H, int KVH,
                               int D);
-/* dq, dk, dv += the gradients; scores are recomputed from q, k and lse */
+/* dq (Tq, H*D), dk, dv (pos0+Tq, KVH*D) = the gradients, overwritten (not added to); scores are
+ * recomputed from q, k and lse */
 void policy_attention_backward(float *dq, float *dk, float *dv, float *scratch, const float *dout,
                                const float *out, const float *lse, const float *q, const float *k,
                                const float *v, int Tq, int pos0, int H, int KVH, int D);

@@ -13,6 +13,7 @@
 #include "rlpt_pool.h"
 
 #include <cblas.h>
+#include <string.h>
 
 static rlpt_pool pool;
 static int pool_up;
@@ -137,4 +138,12 @@ void policy_parallel_for(long n, long grain, policy_range_fn fn, void *arg) {
     }
     range_task r = {fn, arg, n};
     rlpt_pool_run(&pool, run_range, &r);
+}
+
+static void zero_part(void *arg, long i0, long i1) {
+    memset((float *)arg + i0, 0, (size_t)(i1 - i0) * sizeof(float));
+}
+
+void policy_zero(float *x, size_t n) {
+    policy_parallel_for((long)n, 1L << 16, zero_part, x);
 }

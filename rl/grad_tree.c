@@ -118,7 +118,7 @@ int rl_update_grads(rl_trainer *t, rl_leaf_fn fn, void *ctx, double *t_comm, rlp
                                  t_comm, err);
     int present = 0;
     int rc = fn(ctx, -1, t->grads, &present, err);
-    if (!rc && !present) memset(t->grads, 0, n * sizeof *t->grads);
+    if (!rc && !present) policy_zero(t->grads, n);
     rc = rl_mpi_agree(rc, err);
     double c0 = rl_now();
     if (!rc) rc = rl_allreduce_sum_f(t->grads, n, err);

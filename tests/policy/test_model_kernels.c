@@ -243,7 +243,11 @@ static void run_attention(int T, int pos0, int H, int KVH, int D) {
     for (size_t i = 0; i < nq; i++)
         if (fabs(want[i] - c.out[i]) > 1e-5)
             fail_msg("attention out[%zu] %g want %g", i, c.out[i], want[i]); /* seen < 3e-7 */
-    float *dq = zeros(nq), *dk = zeros(nk), *dv = zeros(nk);
+    float *dq = malloc(nq * sizeof *dq), *dk = malloc(nk * sizeof *dk),
+          *dv = malloc(nk * sizeof *dv);
+    /* the backward overwrites its outputs: what they held (NaN here) must not show */
+    for (size_t i = 0; i < nq; i++) dq[i] = NAN;
+    for (size_t i = 0; i < nk; i++) dk[i] = dv[i] = NAN;
     policy_attention_backward(dq, dk, dv, c.scratch, c.r, c.out, c.aux, c.q, c.k, c.v, T, pos0, H,
                               KVH, D);
     check_fd(&c, c.q, nq, dq, 2e-3, 1e-2, "attention dq"); /* seen <= 6.8e-6 */
