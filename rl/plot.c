@@ -6,6 +6,7 @@
 #define _POSIX_C_SOURCE 200809L
 #include <cjson/cJSON.h>
 #include <errno.h>
+#include <math.h>
 #include <spawn.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -39,8 +40,10 @@ static const struct {
 static const char *const panel_titles[6] = {"Reward", "Accuracy", "Response length",
                                             "KL",     "Entropy",  "SFT loss"};
 
-/* Writes "id step value" lines of one series; returns how many points. */
-static long write_series(FILE *out, const char *dir, const series *s, int id) {
+/* Writes "id step value" lines of one series; returns how many points, and widens [*lo, *hi] to
+ * their values. */
+static long write_series(FILE *out, const char *dir, const series *s, int id, double *lo,
+                         double *hi) {
     char path[4200];
     snprintf(path, sizeof path, "%s/%s", dir, s->file);
     FILE *f = fopen(path, "rb");
@@ -57,6 +60,8 @@ static long write_series(FILE *out, const char *dir, const series *s, int id) {
         if (cJSON_IsNumber(step) && cJSON_IsNumber(v) && stage_ok) {
             fprintf(out, "%d %g %.9g\n", id, step->valuedouble, v->valuedouble);
             n++;
+            if (v->valuedouble < *lo) *lo = v->valuedouble;
+            if (v->valuedouble > *hi) *hi = v->valuedouble;
         }
         cJSON_Delete(j);
     }
@@ -86,8 +91,11 @@ int rl_plot(const char *run_dir, const char *out, rlpt_err *err) {
         goto done;
     }
     long points[N_PLOTS], total = 0;
+    double lo[6], hi[6]; /* each panel's value range */
+    for (int p = 0; p < 6; p++) lo[p] = HUGE_VAL, hi[p] = -HUGE_VAL;
     for (int i = 0; i < N_PLOTS; i++) {
-        points[i] = write_series(df, run_dir, &plots[i].s, i);
+        int p = plots[i].panel;
+        points[i] = write_series(df, run_dir, &plots[i].s, i, &lo[p], &hi[p]);
         total += points[i];
     }
     if (total == 0) {
@@ -102,6 +110,7 @@ int rl_plot(const char *run_dir, const char *out, rlpt_err *err) {
     for (int p = 0; p < 6; p++) {
         int any = 0;
         fprintf(sf, "set title '%s'\n", panel_titles[p]);
+        if (lo[p] == hi[p]) fprintf(sf, "set yrange [%.9g:%.9g]\n", lo[p] - 1.0, hi[p] + 1.0);
         for (int i = 0; i < N_PLOTS; i++) {
             if (plots[i].panel != p || points[i] == 0) continue;
             fprintf(sf,
@@ -114,6 +123,9 @@ int rl_plot(const char *run_dir, const char *out, rlpt_err *err) {
             fprintf(sf, "unset xlabel\nset label 1 'no data' at graph 0.45,0.5\n"
                         "plot [0:1][0:1] NaN notitle\nunset label 1\nset xlabel 'step'");
         fprintf(sf, "\n");
+        if (any && lo[p] == hi[p]) /* one value throughout (KL without a KL term): gnuplot warns
+                                      of an empty range unless given one */
+            fprintf(sf, "set autoscale y\n");
     }
     fprintf(sf, "unset multiplot\n");
     if (fflush(df) || fflush(sf)) {
