@@ -40,11 +40,9 @@ void policy_attention_forward(float *out, float *lse, float *scratch, const floa
                          nk);
             for (int i = 0; i < m; i++) {
                 float *s = scratch + (size_t)i * nk;
-                int n = pos0 + i0 + i + 1; /* query at pos0+i0+i sees keys 0 .. pos0+i0+i */
-                float mx = policy_max_f32(s, n);
-                for (int j = 0; j < n; j++) s[j] -= mx; /* the row max: exp overflows above 88 */
-                policy_exp_array(s, s, n);
-                double sum = policy_sum_f64(s, n);
+                int n = pos0 + i0 + i + 1;       /* query at pos0+i0+i sees keys 0 .. pos0+i0+i */
+                float mx = policy_max_f32(s, n); /* less the row max: exp overflows above 88 */
+                double sum = policy_exp_sub_sum(s, s, mx, n);
                 float inv = (float)(1.0 / sum);
                 for (int j = 0; j < n; j++) s[j] *= inv;
                 for (int j = n; j < nk; j++) s[j] = 0.0f;
@@ -55,6 +53,24 @@ void policy_attention_forward(float *out, float *lse, float *scratch, const floa
                          out + (size_t)i0 * HD + (size_t)h * D, HD);
         }
     }
+}
+
+/* p[j] = exp(p[j] - L), the probabilities; ds[j] = p[j] * (ds[j] - dot), for j < n */
+static void softmax_backward_row(float *p, float *ds, float L, float dot, int n) {
+#if defined(__AVX512F__)
+    __m512 vl = _mm512_set1_ps(L), vd = _mm512_set1_ps(dot);
+    for (int j = 0; j < n; j += 16) {
+        __mmask16 k = n - j >= 16 ? (__mmask16)0xffff : (__mmask16)((1u << (n - j)) - 1u);
+        __m512 e = policy_exp512(_mm512_sub_ps(_mm512_maskz_loadu_ps(k, p + j), vl));
+        _mm512_mask_storeu_ps(p + j, k, e);
+        __m512 d = _mm512_mul_ps(e, _mm512_sub_ps(_mm512_maskz_loadu_ps(k, ds + j), vd));
+        _mm512_mask_storeu_ps(ds + j, k, d);
+    }
+#else
+    for (int j = 0; j < n; j++) p[j] -= L;
+    policy_exp_array(p, p, n);
+    for (int j = 0; j < n; j++) ds[j] = p[j] * (ds[j] - dot);
+#endif
 }
 
 void policy_attention_backward(float *dq, float *dk, float *dv, float *scratch, const float *dout,
@@ -89,12 +105,8 @@ void policy_attention_backward(float *dq, float *dk, float *dv, float *scratch, 
                 const float *do_i = dout + qo + (size_t)i * HD, *o_i = out + qo + (size_t)i * HD;
                 int n = pos0 + i0 + i + 1;
                 /* softmax backward: dS = P * (dP - sum_j P dP), and sum_j P dP = dout_i . out_i */
-                double dot = 0.0;
-                for (int d = 0; d < D; d++) dot += (double)do_i[d] * o_i[d];
-                float L = lse[(size_t)h * Tq + i0 + i];
-                for (int j = 0; j < n; j++) p[j] -= L;
-                policy_exp_array(p, p, n);
-                for (int j = 0; j < n; j++) ds[j] = p[j] * (ds[j] - (float)dot);
+                float dot = (float)policy_dot_f64(do_i, o_i, D);
+                softmax_backward_row(p, ds, lse[(size_t)h * Tq + i0 + i], dot, n);
                 for (int j = n; j < nk; j++) p[j] = ds[j] = 0.0f;
             }
             /* dv_g[0:nk] (nk, D) += P^T (nk, m) @ dout_h (m, D) */

@@ -94,4 +94,30 @@ static inline void policy_exp_array(float *y, const float *x, long n) {
     for (long i = 0; i < n; i += 16) policy_exp16(y + i, x + i, n - i < 16 ? (int)(n - i) : 16);
 }
 
+/* y[i] = exp(x[i] - sub) for i < n (y may be x), and returns their sum: in one pass, the same
+ * bits as the subtraction, policy_exp_array and policy_sum_f64 in turn (softmax rows). */
+static inline double policy_exp_sub_sum(float *y, const float *x, float sub, long n) {
+#if defined(__AVX512F__)
+    __m512d lo = _mm512_setzero_pd(), hi = _mm512_setzero_pd(); /* lanes 0-7, 8-15 */
+    __m512 vs = _mm512_set1_ps(sub);
+    for (long i = 0; i < n; i += 16) {
+        __mmask16 k = n - i >= 16 ? (__mmask16)0xffff : (__mmask16)((1u << (n - i)) - 1u);
+        __m512 e = policy_exp512(_mm512_sub_ps(_mm512_maskz_loadu_ps(k, x + i), vs));
+        e = _mm512_maskz_mov_ps(k, e); /* lanes past n add 0, as policy_sum_f64 adds nothing */
+        _mm512_mask_storeu_ps(y + i, k, e);
+        lo = _mm512_add_pd(lo, _mm512_cvtps_pd(_mm512_castps512_ps256(e)));
+        hi = _mm512_add_pd(
+            hi, _mm512_cvtps_pd(_mm256_castpd_ps(_mm512_extractf64x4_pd(_mm512_castps_pd(e), 1))));
+    }
+    lo = _mm512_add_pd(lo, hi); /* then lanes l += l + 4, l += l + 2, l += l + 1 */
+    __m256d q = _mm256_add_pd(_mm512_castpd512_pd256(lo), _mm512_extractf64x4_pd(lo, 1));
+    __m128d d = _mm_add_pd(_mm256_castpd256_pd128(q), _mm256_extractf128_pd(q, 1));
+    return _mm_cvtsd_f64(_mm_add_sd(d, _mm_unpackhi_pd(d, d)));
+#else
+    for (long i = 0; i < n; i++) y[i] = x[i] - sub;
+    policy_exp_array(y, y, n);
+    return policy_sum_f64(y, n);
+#endif
+}
+
 #endif

@@ -406,9 +406,27 @@ static void test_max(void **state) {
     assert_true(policy_max_f32(all_nan, 3) == -INFINITY);
 }
 
+/* policy_exp_sub_sum: the same bits as its three steps (subtract, policy_exp_array,
+ * policy_sum_f64), every length to 40 */
+static void test_exp_sub_sum(void **state) {
+    (void)state;
+    float x[40], y[40], want[40];
+    for (int n = 0; n <= 40; n++) {
+        for (int i = 0; i < n; i++) x[i] = (float)((i * 53 + n * 7) % 41) * 0.37f - 9.0f;
+        float sub = n ? x[n / 2] : 0.0f;
+        for (int i = 0; i < n; i++) want[i] = x[i] - sub;
+        policy_exp_array(want, want, n);
+        double want_sum = policy_sum_f64(want, n);
+        double sum = policy_exp_sub_sum(y, x, sub, n);
+        assert_memory_equal(&sum, &want_sum, sizeof sum);
+        if (n) assert_memory_equal(y, want, (size_t)n * sizeof *y);
+    }
+}
+
 int main(void) {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_max),
+        cmocka_unit_test(test_exp_sub_sum),
         cmocka_unit_test(test_rmsnorm),
         cmocka_unit_test(test_linear),
         cmocka_unit_test(test_rope),
