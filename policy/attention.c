@@ -60,7 +60,7 @@ static void softmax_backward_row(float *p, float *ds, float L, float dot, int n)
 #if defined(__AVX512F__)
     __m512 vl = _mm512_set1_ps(L), vd = _mm512_set1_ps(dot);
     for (int j = 0; j < n; j += 16) {
-        __mmask16 k = n - j >= 16 ? (__mmask16)0xffff : (__mmask16)((1u << (n - j)) - 1u);
+        __mmask16 k = policy_mask16(n - j);
         __m512 e = policy_exp512(_mm512_sub_ps(_mm512_maskz_loadu_ps(k, p + j), vl));
         _mm512_mask_storeu_ps(p + j, k, e);
         __m512 d = _mm512_mul_ps(e, _mm512_sub_ps(_mm512_maskz_loadu_ps(k, ds + j), vd));

@@ -19,10 +19,6 @@ typedef struct swiglu_task {
 /* Sixteen elements at a time, the tail under a mask: the same operations in the same order as
  * the scalar code below (no FMA), so an element's bits do not depend on where a thread's range
  * starts. */
-static __mmask16 tail_mask(long left) {
-    return left >= 16 ? (__mmask16)0xffff : (__mmask16)((1u << left) - 1u);
-}
-
 static __m512 neg(__m512 x) {
     return _mm512_castsi512_ps(
         _mm512_xor_si512(_mm512_castps_si512(x), _mm512_set1_epi32((int)0x80000000u)));
@@ -32,7 +28,7 @@ static void forward_part(void *arg, long i0, long i1) {
     const swiglu_task *t = arg;
     const __m512 one = _mm512_set1_ps(1.0f);
     for (long i = i0; i < i1; i += 16) {
-        __mmask16 k = tail_mask(i1 - i);
+        __mmask16 k = policy_mask16(i1 - i);
         __m512 g = _mm512_maskz_loadu_ps(k, t->g + i), u = _mm512_maskz_loadu_ps(k, t->u + i);
         __m512 e = policy_exp512(neg(g));
         __m512 h = _mm512_mul_ps(_mm512_div_ps(g, _mm512_add_ps(one, e)), u);
@@ -69,7 +65,7 @@ static void backward_part(void *arg, long i0, long i1) {
     const swiglu_task *t = arg;
     const __m512 one = _mm512_set1_ps(1.0f);
     for (long i = i0; i < i1; i += 16) {
-        __mmask16 k = tail_mask(i1 - i);
+        __mmask16 k = policy_mask16(i1 - i);
         __m512 g = _mm512_maskz_loadu_ps(k, t->g + i), u = _mm512_maskz_loadu_ps(k, t->u + i);
         __m512 dh = _mm512_maskz_loadu_ps(k, t->dh + i);
         __m512 sig = _mm512_div_ps(one, _mm512_add_ps(one, policy_exp512(neg(g))));

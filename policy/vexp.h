@@ -16,6 +16,11 @@
 #if defined(__AVX512F__)
 #include <immintrin.h>
 
+/* The first min(left, 16) lanes (left > 0): the mask of a loop's last, partial vector. */
+static inline __mmask16 policy_mask16(long left) {
+    return left >= 16 ? (__mmask16)0xffff : (__mmask16)((1u << left) - 1u);
+}
+
 static inline __m512 policy_exp512(__m512 x) {
     x = _mm512_max_ps(_mm512_set1_ps(-104.0f), x); /* NaN in x: x (the second operand) */
     x = _mm512_min_ps(_mm512_set1_ps(89.0f), x);   /* above 88.72: inf, by vscalefps */
@@ -37,7 +42,7 @@ static inline __m512 policy_exp512(__m512 x) {
 /* y[i] = exp(x[i]) for i < m (m <= 16); y may be x. */
 static inline void policy_exp16(float *y, const float *x, int m) {
 #if defined(__AVX512F__)
-    __mmask16 k = m >= 16 ? (__mmask16)0xffff : (__mmask16)((1u << m) - 1u);
+    __mmask16 k = policy_mask16(m);
     _mm512_mask_storeu_ps(y, k, policy_exp512(_mm512_maskz_loadu_ps(k, x)));
 #else
     for (int i = 0; i < m; i++) y[i] = expf(x[i]);
@@ -67,8 +72,8 @@ static inline float policy_max_f32(const float *x, long n) {
     long i = 0;
     for (; i + 16 <= n; i += 16) m = _mm512_max_ps(_mm512_loadu_ps(x + i), m);
     if (i < n)
-        m = _mm512_mask_max_ps(m, (__mmask16)((1u << (n - i)) - 1u),
-                               _mm512_maskz_loadu_ps((__mmask16)((1u << (n - i)) - 1u), x + i), m);
+        m = _mm512_mask_max_ps(m, policy_mask16(n - i),
+                               _mm512_maskz_loadu_ps(policy_mask16(n - i), x + i), m);
     return _mm512_reduce_max_ps(m);
 #else
     float m = -INFINITY;
@@ -101,7 +106,7 @@ static inline double policy_exp_sub_sum(float *y, const float *x, float sub, lon
     __m512d lo = _mm512_setzero_pd(), hi = _mm512_setzero_pd(); /* lanes 0-7, 8-15 */
     __m512 vs = _mm512_set1_ps(sub);
     for (long i = 0; i < n; i += 16) {
-        __mmask16 k = n - i >= 16 ? (__mmask16)0xffff : (__mmask16)((1u << (n - i)) - 1u);
+        __mmask16 k = policy_mask16(n - i);
         __m512 e = policy_exp512(_mm512_sub_ps(_mm512_maskz_loadu_ps(k, x + i), vs));
         e = _mm512_maskz_mov_ps(k, e); /* lanes past n add 0, as policy_sum_f64 adds nothing */
         _mm512_mask_storeu_ps(y + i, k, e);
