@@ -77,8 +77,9 @@ static inline __attribute__((always_inline)) void tile_pf(float *out, int ldo, c
         out[(size_t)n * ldo + o] = reduce512(acc[n][o]);
 }
 #else
+/* no prefetch without AVX-512: its arguments are only evaluated */
 #define tile_pf(out, ldo, a, lda, w, ldw, K, rn, ro, pf, npf, pfs)                                 \
-    tile(out, ldo, a, lda, w, ldw, K, rn, ro)
+    ((void)(pf), (void)(npf), (void)(pfs), tile(out, ldo, a, lda, w, ldw, K, rn, ro))
 /* the fixed reduction of the 16 lanes */
 static inline float reduce16(const float *acc) {
     float s8[8], s4[4];
