@@ -63,7 +63,7 @@ static void backward_chunks(void *arg, long c0, long c1) {
             float *dx_n = t->dx + (size_t)n * C, r = t->rstd[n];
             /* forward: out[i] = x[i] * r * w[i], r = (mean(x^2)+eps)^-1/2;
              * dr/dx[j] = -r^3 x[j]/C */
-            double lane[16] = {0}, dot = 0.0; /* sixteen lanes, as policy_dot_f64 */
+            double lane[16] = {0}, dot = 0.0; /* sixteen lanes, then added in lane order */
             for (int i = 0; i < C; i++) lane[i % 16] += (double)dout_n[i] * w[i] * x_n[i];
             for (int l = 0; l < 16; l++) dot += lane[l];
             float k = (float)(dot / C) * r * r * r;
