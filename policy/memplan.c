@@ -65,7 +65,8 @@ static size_t acts_layout(policy_acts *a, const policy_config *c, int B, int T, 
      */
     int slices = policy_threads();
     a->scratch_slices = slices < 1 ? 1 : slices > B ? B : slices;
-    a->scratch = take(base, &off, (size_t)a->scratch_slices * policy_attention_scratch(T, T));
+    a->scratch = take(
+        base, &off, (size_t)a->scratch_slices * policy_attention_scratch(T, T, c->H, c->KVH, c->D));
     if (flags & POLICY_ACTS_TRAIN) {
         a->dx = take(base, &off, N * C);
         a->dxn = take(base, &off, N * C);

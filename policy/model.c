@@ -51,7 +51,7 @@ static void attention_seqs(void *arg, int t, int nt) {
     policy_acts *a = j->a;
     policy_layer_acts *la = &a->layer[j->l];
     int T = a->T, HD = c->H * c->D, KD = c->KVH * c->D;
-    float *scratch = a->scratch + (size_t)t * policy_attention_scratch(T, T);
+    float *scratch = a->scratch + (size_t)t * policy_attention_scratch(T, T, c->H, c->KVH, c->D);
     for (int b = a->B * t / nt; b < a->B * (t + 1) / nt; b++) {
         size_t r = (size_t)b * T;
         if (!j->backward) {

@@ -175,7 +175,8 @@ typedef struct policy_acts {
     int *pos;                 /* position of each row (B*T): n % T */
     float *rope;              /* (T, D) policy_rope_table of positions 0 .. T-1 */
     float *logits;            /* one (T, V) block */
-    float *scratch;     /* attention scratch: scratch_slices x policy_attention_scratch(T, T) */
+    float *
+        scratch; /* attention scratch: scratch_slices x policy_attention_scratch(T, T, H, KVH, D) */
     int scratch_slices; /* sequences whose attention may run at once (one per thread) */
     /* backward work space (TRAIN only) */
     float *dx, *dxn, *dq, *dk, *dv, *datt, *dg, *du, *dh;
@@ -289,12 +290,12 @@ void policy_rope_backward(float *dx, const int *pos, const float *inv_freq, cons
                           int N, int nh, int D);
 
 /* Floats of scratch the attention of Tq queries over Tk keys needs (forward and backward). */
-size_t policy_attention_scratch(int Tq, int Tk);
+size_t policy_attention_scratch(int Tq, int Tk, int H, int KVH, int D);
 /* attention.c. Causal grouped-query attention of one sequence. q (Tq, H*D) holds the queries at
  * positions pos0 .. pos0+Tq-1; k, v (pos0+Tq, KVH*D) the keys/values at 0 .. pos0+Tq-1 (a KV
  * cache plus the new rows); query head h reads kv head h / (H/KVH). out (Tq, H*D);
  * lse (H, Tq) log-sum-exp of each scaled score row, kept for backward; scratch of
- * policy_attention_scratch(Tq, pos0 + Tq) floats. */
+ * policy_attention_scratch(Tq, pos0 + Tq, H, KVH, D) floats. */
 void policy_attention_forward(float *out, float *lse, float *scratch, const float *q,
                               const float *k, const float *v, int Tq, int pos0, int H, int KVH,
                               int D);

@@ -236,7 +236,7 @@ static void run_attention(int T, int pos0, int H, int KVH, int D) {
     size_t nq = (size_t)T * H * D, nk = (size_t)Tk * KVH * D;
     c.q = rnd(nq, 1.5f), c.k = rnd(nk, 1.5f), c.v = rnd(nk, 1.0f), c.out = zeros(nq);
     c.r = rnd(nq, 1.0f), c.aux = zeros((size_t)H * T),
-    c.scratch = zeros(policy_attention_scratch(T, Tk));
+    c.scratch = zeros(policy_attention_scratch(T, Tk, H, KVH, D));
     loss(&c);
     double *want = malloc(nq * sizeof *want);
     attention_naive(want, c.q, c.k, c.v, T, pos0, H, KVH, D);
@@ -262,8 +262,9 @@ static void test_attention(void **state) {
     run_attention(6, 0, 4, 2, 8);   /* training: GQA 2:1 */
     run_attention(5, 0, 3, 1, 6);   /* one kv head, head_dim 6 */
     run_attention(3, 4, 2, 2, 4);   /* queries at 4..6 over 7 cached keys (prefill chunk) */
-    run_attention(150, 0, 2, 1, 4); /* three query blocks of the kernel's 64 rows */
-    run_attention(70, 80, 2, 2, 4); /* a chunk at 80..149 spanning two blocks */
+    run_attention(150, 0, 2, 1, 4); /* five query blocks of the kernel's 32 positions */
+    run_attention(70, 80, 2, 2, 4); /* a chunk at 80..149 spanning three blocks */
+    run_attention(45, 20, 6, 2, 8); /* three heads per kv head over two blocks, the last ragged */
 }
 
 /* Decode step by step over a cache = the full causal pass (what rollout/ depends on). */
@@ -273,7 +274,7 @@ static void test_attention_kv_cache(void **state) {
     size_t nq = (size_t)T * H * D, nk = (size_t)T * KVH * D;
     float *q = rnd(nq, 1.0f), *k = rnd(nk, 1.0f), *v = rnd(nk, 1.0f);
     float *full = zeros(nq), *step = zeros(nq), *lse = zeros((size_t)H * T);
-    float *lse1 = zeros((size_t)H), *scratch = zeros(policy_attention_scratch(T, T));
+    float *lse1 = zeros((size_t)H), *scratch = zeros(policy_attention_scratch(T, T, H, KVH, D));
     policy_attention_forward(full, lse, scratch, q, k, v, T, 0, H, KVH, D);
     for (int t = 0; t < T; t++) /* one query at position t over keys 0..t */
         policy_attention_forward(step + (size_t)t * H * D, lse1, scratch, q + (size_t)t * H * D, k,

@@ -272,7 +272,7 @@ static void forward_cached(const policy_model *m, const int *ids, int Tq, int po
     float *rstd = malloc(sizeof(float) * Tq), *q = malloc(sizeof(float) * Tq * HD);
     float *att = malloc(sizeof(float) * Tq * HD), *o = malloc(sizeof(float) * Tq * C);
     float *lse = malloc(sizeof(float) * c->H * Tq),
-          *scratch = malloc(sizeof(float) * policy_attention_scratch(Tq, Tk));
+          *scratch = malloc(sizeof(float) * policy_attention_scratch(Tq, Tk, c->H, c->KVH, c->D));
     float *g = malloc(sizeof(float) * Tq * F), *u = malloc(sizeof(float) * Tq * F);
     float *h = malloc(sizeof(float) * Tq * F);
     int *pos = malloc(sizeof(int) * Tq);
