@@ -125,8 +125,9 @@ int main(int argc, char **argv) {
         }
         policy_zero(grads, m.layout.total);
         policy_backward(&m, &a, ids, targets, dlogp, grads);
-        double norm = policy_grad_clip(grads, m.layout.total, 1.0f);
-        policy_adamw_step(&opt, &m.layout, m.params, grads, 1e-4f);
+        double norm = policy_grad_norm(grads, m.layout.total); /* clipped at 1, in the update */
+        policy_adamw_step_scaled(&opt, &m.layout, m.params, grads, 1e-4f,
+                                 policy_clip_coef(norm, 1.0f));
         double loss = 0.0;
         for (int i = 0; i < N; i++) loss -= logp[i] / N;
         printf("step %d: loss %.4f, grad norm %.3f, %.2f s\n", s, loss, norm, now() - ts);

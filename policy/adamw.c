@@ -36,14 +36,14 @@ typedef struct adamw_task {
     const policy_layout *lay;
     float *params;
     const float *grads;
-    float lr, step, bc2_sqrt;
+    float lr, step, bc2_sqrt, grad_scale;
 } adamw_task;
 
 /* Elements [i0, i1) of the buffer, tensor by tensor (each has its own weight decay). */
 static void adamw_part(void *arg, long i0, long i1) {
     const adamw_task *a = arg;
     const policy_adamw *o = a->o;
-    float b1 = o->beta1, b2 = o->beta2, step = a->step, bc2_sqrt = a->bc2_sqrt;
+    float b1 = o->beta1, b2 = o->beta2, step = a->step, bc2_sqrt = a->bc2_sqrt, gs = a->grad_scale;
     for (int k = 0; k < a->lay->n; k++) {
         const policy_tensor_info *t = &a->lay->t[k];
         size_t lo = t->offset > (size_t)i0 ? t->offset : (size_t)i0;
@@ -54,21 +54,29 @@ static void adamw_part(void *arg, long i0, long i1) {
         const float *g = a->grads + lo;
         for (size_t i = 0; i < hi - lo; i++) {
             /* torch: p *= 1 - lr*wd; m, v updated; p -= lr/bc1 * m / (sqrt(v)/sqrt(bc2) + eps) */
+            /* gs: the clipping's scale, the float product clip_grad_norm_ leaves in the grads
+             * (1.0f, exact, when there is no clipping) */
+            float gi = g[i] * gs;
             p[i] *= decay;
-            m[i] = b1 * m[i] + (1.0f - b1) * g[i];
-            v[i] = b2 * v[i] + (1.0f - b2) * g[i] * g[i];
+            m[i] = b1 * m[i] + (1.0f - b1) * gi;
+            v[i] = b2 * v[i] + (1.0f - b2) * gi * gi;
             p[i] -= step * m[i] / (sqrtf(v[i]) / bc2_sqrt + o->eps);
         }
     }
 }
 
-void policy_adamw_step(policy_adamw *o, const policy_layout *lay, float *params, const float *grads,
-                       float lr) {
+void policy_adamw_step_scaled(policy_adamw *o, const policy_layout *lay, float *params,
+                              const float *grads, float lr, float grad_scale) {
     o->t++;
     /* bias corrections in double, as torch computes them from Python floats */
     double bc1 = 1.0 - pow(o->beta1, (double)o->t), bc2 = 1.0 - pow(o->beta2, (double)o->t);
-    adamw_task a = {o, lay, params, grads, lr, (float)(lr / bc1), (float)sqrt(bc2)};
+    adamw_task a = {o, lay, params, grads, lr, (float)(lr / bc1), (float)sqrt(bc2), grad_scale};
     policy_parallel_for((long)lay->total, 1L << 16, adamw_part, &a);
+}
+
+void policy_adamw_step(policy_adamw *o, const policy_layout *lay, float *params, const float *grads,
+                       float lr) {
+    policy_adamw_step_scaled(o, lay, params, grads, lr, 1.0f);
 }
 
 /* The sum of squares goes over CLIP_SLICES fixed slices of the buffer, each in sixteen double
@@ -76,7 +84,8 @@ void policy_adamw_step(policy_adamw *o, const policy_layout *lay, float *params,
 #define CLIP_SLICES 64
 
 typedef struct clip_task {
-    float *g;
+    const float *g; /* read by sumsq_slices */
+    float *out;     /* scaled by scale_part */
     size_t n;
     double *part;
     float k;
@@ -92,19 +101,25 @@ static void sumsq_slices(void *arg, long s0, long s1) {
 
 static void scale_part(void *arg, long i0, long i1) {
     const clip_task *t = arg;
-    for (long i = i0; i < i1; i++) t->g[i] *= t->k;
+    for (long i = i0; i < i1; i++) t->out[i] *= t->k;
 }
 
-double policy_grad_clip(float *grads, size_t n, float max_norm) {
+double policy_grad_norm(const float *grads, size_t n) {
     double part[CLIP_SLICES];
-    clip_task t = {grads, n, part, 1.0f};
+    clip_task t = {grads, NULL, n, part, 1.0f};
     policy_parallel_for(CLIP_SLICES, 1, sumsq_slices, &t);
     double ss = 0.0;
     for (int s = 0; s < CLIP_SLICES; s++) ss += part[s];
-    double norm = sqrt(ss);
-    if (max_norm > 0.0f && norm > max_norm) {
-        t.k = (float)(max_norm / (norm + 1e-6));
-        policy_parallel_for((long)n, 1L << 16, scale_part, &t);
-    }
+    return sqrt(ss);
+}
+
+float policy_clip_coef(double norm, float max_norm) {
+    return max_norm > 0.0f && norm > max_norm ? (float)(max_norm / (norm + 1e-6)) : 1.0f;
+}
+
+double policy_grad_clip(float *grads, size_t n, float max_norm) {
+    double norm = policy_grad_norm(grads, n);
+    clip_task t = {grads, grads, n, NULL, policy_clip_coef(norm, max_norm)};
+    if (t.k != 1.0f) policy_parallel_for((long)n, 1L << 16, scale_part, &t);
     return norm;
 }

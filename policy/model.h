@@ -337,6 +337,11 @@ void policy_adamw_free(policy_adamw *o);
  * biases are not decayed), bias-corrected moments. */
 void policy_adamw_step(policy_adamw *o, const policy_layout *lay, float *params, const float *grads,
                        float lr);
+/* The same step on grads * grad_scale, without writing grads: clipping folded into the update
+ * (policy_grad_norm, policy_clip_coef) spares a pass over the gradient buffer. Same bits as
+ * policy_grad_clip followed by policy_adamw_step. */
+void policy_adamw_step_scaled(policy_adamw *o, const policy_layout *lay, float *params,
+                              const float *grads, float lr, float grad_scale);
 /* The moments and step count to / from one safetensors file (exp_avg.<param>,
  * exp_avg_sq.<param>, __metadata__ "step"), written atomically; loading checks every tensor
  * against lay first and leaves o untouched on error. o must have been initialised for lay. */
@@ -346,6 +351,10 @@ int policy_adamw_load(policy_adamw *o, const policy_layout *lay, const char *pat
 /* Global L2 norm of grads (summed in double); if above max_norm (> 0), scales grads by
  * max_norm / (norm + 1e-6) like torch.nn.utils.clip_grad_norm_. Returns the norm before. */
 double policy_grad_clip(float *grads, size_t n, float max_norm);
+/* The global L2 norm alone, summed as policy_grad_clip sums it. */
+double policy_grad_norm(const float *grads, size_t n);
+/* What policy_grad_clip scales by: max_norm / (norm + 1e-6) above max_norm (> 0), else 1. */
+float policy_clip_coef(double norm, float max_norm);
 
 enum { POLICY_LR_CONSTANT, POLICY_LR_LINEAR_WARMUP, POLICY_LR_COSINE };
 

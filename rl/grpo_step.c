@@ -586,8 +586,9 @@ static int grpo_step(rl_trainer *t, const policy_lr_schedule *sched, int *perm, 
             rc = minibatch_counts(&c, err);
             if (!rc) rc = rl_update_grads(t, update_leaf, &c, &t_ar, err);
             if (rc) break;
-            gnorm = policy_grad_clip(t->grads, t->model.layout.total, (float)cfg->optim.grad_clip);
-            policy_adamw_step(&t->opt, &t->model.layout, t->model.params, t->grads, lr);
+            gnorm = policy_grad_norm(t->grads, t->model.layout.total); /* clipped in the step */
+            policy_adamw_step_scaled(&t->opt, &t->model.layout, t->model.params, t->grads, lr,
+                                     policy_clip_coef(gnorm, (float)cfg->optim.grad_clip));
         }
     t_upd = rl_now() - u0;
     if (!rc) rc = rl_allreduce_sum_d(m, M_N, err);

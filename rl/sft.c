@@ -152,10 +152,10 @@ int rl_sft_stage(rl_trainer *t, rlpt_err *err) {
         sums[0] = c.loss;
         if (!rc) rc = rl_allreduce_sum_d(sums, 1, err);
         if (rc) break;
-        double gnorm =
-            policy_grad_clip(t->grads, t->model.layout.total, (float)cfg->optim.grad_clip);
+        double gnorm = policy_grad_norm(t->grads, t->model.layout.total); /* clipped in the step */
         float lr = policy_lr_at(&sched, t->stage_step);
-        policy_adamw_step(&t->opt, &t->model.layout, t->model.params, t->grads, lr);
+        policy_adamw_step_scaled(&t->opt, &t->model.layout, t->model.params, t->grads, lr,
+                                 policy_clip_coef(gnorm, (float)cfg->optim.grad_clip));
         double dt = rl_now() - t0;
         if (t->step % cfg->run.log_every == 0 || t->stage_step + 1 == cfg->sft.steps) {
             char line[512];

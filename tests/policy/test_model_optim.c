@@ -47,6 +47,45 @@ static void test_clip(void **state) {
     assert_true(fabs(policy_grad_clip(g, 4, 0.0f) - 1.0) < 1e-6); /* 0: no clipping */
 }
 
+/* Clipping folded into the update (policy_grad_norm, policy_clip_coef,
+ * policy_adamw_step_scaled) gives the same bits as policy_grad_clip then policy_adamw_step,
+ * and leaves the gradients as they were. */
+static void test_adamw_scaled_is_clip_then_step(void **state) {
+    (void)state;
+    enum { N = 1000 };
+    policy_tensor_info t[2] = {{"w", 0, 900, 2, {30, 30}}, {"b", 900, 100, 1, {100, 0}}};
+    policy_layout lay = {t, 2, N};
+    static float p1[N], p2[N], g[N], g1[N], g2[N];
+    for (int i = 0; i < N; i++) {
+        p1[i] = p2[i] = sinf(0.37f * (float)i);
+        g[i] = 0.05f * cosf(1.3f * (float)i) * (float)(i % 7);
+    }
+    for (int c = 0; c < 2; c++) { /* max norm below the norm (clipping) and above it */
+        float max_norm = c == 0 ? 0.25f : 100.0f;
+        policy_adamw o1, o2;
+        rlpt_err err;
+        assert_int_equal(policy_adamw_init(&o1, N, &err), 0);
+        assert_int_equal(policy_adamw_init(&o2, N, &err), 0);
+        for (int step = 0; step < 3; step++) {
+            memcpy(g1, g, sizeof g);
+            memcpy(g2, g, sizeof g);
+            double n1 = policy_grad_clip(g1, N, max_norm);
+            policy_adamw_step(&o1, &lay, p1, g1, 1e-2f);
+            double n2 = policy_grad_norm(g2, N);
+            float k = policy_clip_coef(n2, max_norm);
+            assert_true(n1 == n2);
+            assert_true(c == 0 ? k < 1.0f : k == 1.0f);
+            policy_adamw_step_scaled(&o2, &lay, p2, g2, 1e-2f, k);
+            assert_memory_equal(g2, g, sizeof g); /* not written */
+            assert_memory_equal(p1, p2, sizeof p1);
+            assert_memory_equal(o1.m, o2.m, sizeof(float) * N);
+            assert_memory_equal(o1.v, o2.v, sizeof(float) * N);
+        }
+        policy_adamw_free(&o1);
+        policy_adamw_free(&o2);
+    }
+}
+
 static void test_adamw_step(void **state) {
     (void)state;
     policy_tensor_info t[2] = {{"w", 0, 4, 2, {2, 2}}, {"b", 4, 2, 1, {2, 0}}};
@@ -153,8 +192,11 @@ static void test_adamw_state_file(void **state) {
 
 int main(void) {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_schedules),        cmocka_unit_test(test_clip),
-        cmocka_unit_test(test_adamw_step),       cmocka_unit_test(test_memplan),
+        cmocka_unit_test(test_schedules),
+        cmocka_unit_test(test_clip),
+        cmocka_unit_test(test_adamw_step),
+        cmocka_unit_test(test_memplan),
+        cmocka_unit_test(test_adamw_scaled_is_clip_then_step),
         cmocka_unit_test(test_adamw_state_file),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
