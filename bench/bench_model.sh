@@ -18,9 +18,10 @@
 # Cooperlake's 7480-7810 tokens/s), and a peer left on the autodetected core would have been
 # measured at its slower setting.
 # Rounds: the measurements are interleaved, ROUNDS times (default 3 for tiny, 1 for 100M), and
-# each side's best is kept. On this shared machine the peer moved between 4000 and 5340 tokens/s
-# on tiny within an hour while rlpt moved less; the best of interleaved rounds is the figure least
-# bent by a neighbour's load, and every round is printed.
+# each side's best is kept. On this shared machine the peer moved between 3800 and 5490 tokens/s
+# on tiny within an hour, and rlpt between 6500 and 8100; the best of interleaved rounds is the
+# figure least bent by a neighbour's load, every round is printed, and so is the median of the
+# rounds' own ratios (each round's two sides ran minutes apart at most).
 # Steps: the default is 10 timed steps for tiny and 3 for 100M. PyTorch's first steps after the
 # warm-up are slower than its later ones: over 3 steps its tiny figure was 4282-4381 tokens/s,
 # over 10 5019-5199 in the same session, so a short run flatters rlpt's ratio.
@@ -47,9 +48,9 @@ for c in $CONFIGS; do
     auto=() has=() tauto=() thas=()
     for r in $(seq "$ROUNDS"); do
         echo "--- round $r"
-        run env -u OPENBLAS_CORETYPE OPENBLAS_NUM_THREADS=$THREADS "$BUILD/bench/bench_model" "$c" "$STEPS"
+        run env -u OPENBLAS_CORETYPE OPENBLAS_NUM_THREADS="$THREADS" "$BUILD/bench/bench_model" "$c" "$STEPS"
         auto+=("$result")
-        run env OPENBLAS_CORETYPE=Haswell OPENBLAS_NUM_THREADS=$THREADS "$BUILD/bench/bench_model" "$c" "$STEPS"
+        run env OPENBLAS_CORETYPE=Haswell OPENBLAS_NUM_THREADS="$THREADS" "$BUILD/bench/bench_model" "$c" "$STEPS"
         has+=("$result")
         tauto+=("$(unset OPENBLAS_CORETYPE; torch_peer "$THREADS" 3 "$HERE/bench_model_torch.py" "$c" "$STEPS")")
         thas+=("$(export OPENBLAS_CORETYPE=Haswell; torch_peer "$THREADS" 3 "$HERE/bench_model_torch.py" "$c" "$STEPS")")
@@ -69,5 +70,15 @@ for c in $CONFIGS; do
         printf "  OpenBLAS %-10s rlpt %8.0f (%6.0f)  PyTorch %8.0f (%6.0f)  ratio %.2fx (%.2fx)  sgemm peak %.1f GFLOP/s\n", ac, at, acpu, tat, tacpu, at / tat, acpu / tacpu, ap
         printf "  OpenBLAS %-10s rlpt %8.0f (%6.0f)  PyTorch %8.0f (%6.0f)  ratio %.2fx (%.2fx)  sgemm peak %.1f GFLOP/s\n", hc, ht, hcpu, tht, thcpu, ht / tht, hcpu / thcpu, hp
     }'
+    # the median of the rounds' own ratios: less bent than the best by one round's luck on a side
+    for core in auto has; do
+        if [ $core = auto ]; then r=("${auto[@]}") t=("${tauto[@]}"); else r=("${has[@]}") t=("${thas[@]}"); fi
+        for i in "${!r[@]}"; do
+            awk -v a="${r[$i]}" -v b="${t[$i]}" 'BEGIN { split(a, A); split(b, B); printf "%.4f %s\n", A[3] / B[3], A[5] }'
+        done | sort -n | awk '{ v[NR] = $1; c = $2 } END {
+            m = NR % 2 ? v[(NR + 1) / 2] : (v[NR / 2] + v[NR / 2 + 1]) / 2
+            printf "  OpenBLAS %-10s median of the %d rounds'"'"' ratios %.2fx (range %.2f-%.2fx)\n", c, NR, m, v[1], v[NR]
+        }'
+    done
     echo "load average after: $(cut -d' ' -f1-3 /proc/loadavg) (on a shared machine the figures move with it)"
 done
