@@ -774,6 +774,13 @@ int rl_config_has_stage(const rl_config *cfg, const char *stage) {
     return 0;
 }
 
+int rl_config_stage_ordinal(const rl_config *cfg, int stage) {
+    int k = 0;
+    if (stage < 0 || stage >= cfg->pipeline.n) return 0;
+    for (int i = 0; i < stage; i++) k += strcmp(cfg->pipeline.v[i], cfg->pipeline.v[stage]) == 0;
+    return k;
+}
+
 static void cross_checks(ctx *c, const rl_config *cfg) {
     int has_path = cfg->model.path[0] != '\0', has_init = cfg->model.init.arch != RL_ARCH_NONE;
     if (has_path && has_init)

@@ -164,5 +164,8 @@ void rl_config_print_doc(FILE *f);
 const char *rl_config_enum_name(const char *key, int value);
 /* 1 when the pipeline holds the stage (sft, grpo, eval, rejection). */
 int rl_config_has_stage(const rl_config *cfg, const char *stage);
+/* How many earlier entries of the pipeline name the same stage as entry `stage` (0 for the first
+ * grpo, 1 for a second grpo, ...). */
+int rl_config_stage_ordinal(const rl_config *cfg, int stage);
 
 #endif

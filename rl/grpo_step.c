@@ -435,7 +435,7 @@ static int sample_groups(rl_trainer *t, int *perm, long *epoch, rl_step_data *d,
         r.example = calloc((size_t)P, sizeof *r.example);
         rc = rl_mpi_agree(r.example ? 0 : rlpt_errf(err, RLPT_ENOMEM, "grpo: out of memory"), err);
         for (int i = 0; !rc && i < P; i++)
-            r.example[i] = rl_data_index(&t->train, (uint64_t)cfg->run.seed ^ 0x6792ull,
+            r.example[i] = rl_data_index(&t->train, cfg->data.shuffle, rl_data_seed(t, 0x6792ull),
                                          t->data_pos + i, perm, epoch);
         t->data_pos += P;
         /* round 0 keeps the step's key, so a run without dynamic sampling is unchanged */

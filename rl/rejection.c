@@ -49,7 +49,7 @@ int rl_rejection_stage(rl_trainer *t, rlpt_err *err) {
             break;
         }
         for (int i = 0; i < n; i++)
-            d.example[i] = rl_data_index(&t->train, (uint64_t)cfg->run.seed ^ 0x2E1ull,
+            d.example[i] = rl_data_index(&t->train, cfg->data.shuffle, rl_data_seed(t, 0x2E1ull),
                                          (long)start + i, perm, &epoch);
         double tr, tw;
         rc = rl_rollout_and_score(t, t->rej_engine, &t->train, n, G, &d,

@@ -25,7 +25,15 @@ static void epoch_perm(int *perm, int n, uint64_t seed, long epoch) {
     }
 }
 
-int rl_data_index(const rl_dataset *ds, uint64_t seed, long k, int *perm, long *epoch) {
+uint64_t rl_data_seed(const rl_trainer *t, uint64_t salt) {
+    uint64_t seed = (uint64_t)t->cfg->run.seed ^ salt;
+    int k = rl_config_stage_ordinal(t->cfg, t->stage);
+    return k ? seed ^ rlpt_mix64(0xDA7A5EEDull + (uint64_t)k) : seed;
+}
+
+int rl_data_index(const rl_dataset *ds, int shuffle, uint64_t seed, long k, int *perm,
+                  long *epoch) {
+    if (!shuffle) return (int)(k % ds->n);
     if (k / ds->n != *epoch) {
         *epoch = k / ds->n;
         epoch_perm(perm, ds->n, seed, *epoch);
@@ -131,7 +139,7 @@ int rl_sft_stage(rl_trainer *t, rlpt_err *err) {
         for (int i = t->rank, r = 0; i < B && !rc; i += t->size, r++) {
             long k = t->stage_step * (long)B + i;
             const rl_example *e =
-                &ds->v[rl_data_index(ds, (uint64_t)cfg->run.seed, k, perm, &epoch)];
+                &ds->v[rl_data_index(ds, cfg->data.shuffle, rl_data_seed(t, 0), k, perm, &epoch)];
             char *prompt = NULL;
             int cut = 0;
             rc = rl_trainer_prompt(t, e->prompt, &prompt, err);

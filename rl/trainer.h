@@ -94,9 +94,14 @@ int rl_sample_correct(const rl_step_data *d, int k);
  * on rank 0. */
 int rl_evaluate(rl_trainer *t, const char *stage, double *accuracy, rlpt_err *err);
 
-/* The dataset index of the k-th example drawn (a seeded permutation per epoch); perm is a
- * scratch of ds->n ints and *epoch its cached epoch (start with -1). */
-int rl_data_index(const rl_dataset *ds, uint64_t seed, long k, int *perm, long *epoch);
+/* The dataset index of the k-th example drawn: with shuffle (data.shuffle), a seeded permutation
+ * per epoch, perm being a scratch of ds->n ints and *epoch its cached epoch (start with -1);
+ * without, the file's order, epoch after epoch. */
+int rl_data_index(const rl_dataset *ds, int shuffle, uint64_t seed, long k, int *perm, long *epoch);
+/* The seed of the data order of the stage t is in: run.seed ^ salt for the first stage of its
+ * kind, a different one for each later stage of the same kind, so that a pipeline's second grpo
+ * stage does not draw the first one's prompts in the first one's order. */
+uint64_t rl_data_seed(const rl_trainer *t, uint64_t salt);
 
 /* Rendered, tokenized prompt of a question (caller frees *ids). */
 int rl_trainer_prompt_ids(const rl_trainer *t, const char *question, int32_t **ids, int *n,

@@ -16,6 +16,7 @@
 
 #include "config.h"
 #include "test_util.h"
+#include "trainer.h"
 
 static const char minimal[] = "model:\n  path: m\n"
                               "data:\n  train: t.jsonl\n"
@@ -54,6 +55,53 @@ static void test_defaults(void **state) {
     assert_string_equal(cfg.run.dir, "runs");
     rl_config_free(&cfg);
     rl_config_free(&cfg); /* a freed config is zeroed: freeing again is harmless */
+}
+
+/* A pipeline's later stage of a kind draws its data in its own order: the ordinal counts the
+ * earlier stages of the same kind, and the first stage of each kind keeps run.seed ^ salt, so
+ * single-stage runs draw what they always drew. */
+static void test_stage_ordinal_and_data_seed(void **state) {
+    (void)state;
+    static const char text[] = "model:\n  path: m\n"
+                               "data:\n  train: t.jsonl\n  eval: e.jsonl\n"
+                               "rewards:\n  - fn: math\n"
+                               "run:\n  seed: 7\n"
+                               "pipeline: [grpo, eval, grpo, rejection, grpo]\n";
+    rl_config cfg;
+    rlpt_err err;
+    if (load_text(&cfg, text, &err)) fail_msg("%s", err.msg);
+    static const int want[] = {0, 0, 1, 0, 2};
+    uint64_t seed[5];
+    rl_trainer t;
+    memset(&t, 0, sizeof t);
+    t.cfg = &cfg;
+    for (int i = 0; i < 5; i++) {
+        assert_int_equal(rl_config_stage_ordinal(&cfg, i), want[i]);
+        t.stage = i;
+        seed[i] = rl_data_seed(&t, 0x6792ull);
+    }
+    assert_true(seed[0] == (7ull ^ 0x6792ull) && seed[1] == seed[0] && seed[3] == seed[0]);
+    assert_true(seed[2] != seed[0] && seed[4] != seed[0] && seed[4] != seed[2]);
+    /* the orders themselves differ: the first ten draws of grpo stages 1 and 2 */
+    rl_dataset ds = {0};
+    ds.n = 1000;
+    int perm[1000], a[10], b[10], same = 0;
+    long epoch = -1;
+    for (int k = 0; k < 10; k++) a[k] = rl_data_index(&ds, 1, seed[0], k, perm, &epoch);
+    epoch = -1;
+    for (int k = 0; k < 10; k++) b[k] = rl_data_index(&ds, 1, seed[2], k, perm, &epoch);
+    for (int k = 0; k < 10; k++) same += a[k] == b[k];
+    assert_true(same <= 1); /* two unrelated orders: 0.01 matches expected */
+    assert_int_equal(rl_config_stage_ordinal(&cfg, 5), 0); /* out of range: 0 */
+    /* data.shuffle false: the file's order, epoch after epoch, whatever the seed */
+    for (long k = 0; k < 2500; k += 7)
+        assert_int_equal(rl_data_index(&ds, 0, seed[2], k, perm, &epoch), (int)(k % 1000));
+    /* shuffled: each epoch is a permutation of the whole file */
+    int seen[1000] = {0};
+    epoch = -1;
+    for (long k = 1000; k < 2000; k++) seen[rl_data_index(&ds, 1, seed[0], k, perm, &epoch)]++;
+    for (int i = 0; i < 1000; i++) assert_int_equal(seen[i], 1);
+    rl_config_free(&cfg);
 }
 
 static void test_issue_example_message(void **state) {
@@ -350,6 +398,7 @@ int main(void) {
         cmocka_unit_test(test_defaults_composition),
         cmocka_unit_test(test_effective_config_round_trip),
         cmocka_unit_test(test_doc_lists_every_key),
+        cmocka_unit_test(test_stage_ordinal_and_data_seed),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
