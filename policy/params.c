@@ -104,19 +104,37 @@ static double uniform01(uint64_t seed, uint64_t i) { /* in (0, 1) */
     return ((double)(mix(seed ^ mix(i)) >> 11) + 0.5) / 9007199254740992.0;
 }
 
-void policy_model_randomize(policy_model *m, uint64_t seed, float std) {
-    for (int k = 0; k < m->layout.n; k++) {
-        const policy_tensor_info *t = &m->layout.t[k];
-        float *w = m->params + t->offset;
-        int is_norm = strstr(t->name, "norm") != NULL;
-        for (size_t i = 0; i < t->numel; i++) {
-            if (t->ndim == 1) { /* norms 1, biases 0, as transformers' _init_weights */
-                w[i] = is_norm ? 1.0f : 0.0f;
-                continue;
-            }
-            uint64_t at = (uint64_t)(t->offset + i) * 2; /* Box-Muller from two uniforms */
-            double u1 = uniform01(seed, at), u2 = uniform01(seed, at + 1);
-            w[i] = (float)(std * sqrt(-2.0 * log(u1)) * cos(6.283185307179586 * u2));
+typedef struct rand_task {
+    const policy_model *m;
+    uint64_t seed;
+    float std;
+} rand_task;
+
+/* Elements [i0, i1) of the buffer, tensor by tensor: each value depends on its index alone, so the
+ * bits do not depend on how the buffer is cut over the threads. */
+static void randomize_part(void *arg, long i0, long i1) {
+    const rand_task *r = arg;
+    const policy_layout *lay = &r->m->layout;
+    for (int k = 0; k < lay->n; k++) {
+        const policy_tensor_info *t = &lay->t[k];
+        size_t lo = t->offset > (size_t)i0 ? t->offset : (size_t)i0;
+        size_t hi = t->offset + t->numel < (size_t)i1 ? t->offset + t->numel : (size_t)i1;
+        if (lo >= hi) continue;
+        float *w = r->m->params;
+        if (t->ndim == 1) { /* norms 1, biases 0, as transformers' _init_weights */
+            float one = strstr(t->name, "norm") != NULL ? 1.0f : 0.0f;
+            for (size_t i = lo; i < hi; i++) w[i] = one;
+            continue;
+        }
+        for (size_t i = lo; i < hi; i++) {
+            uint64_t at = (uint64_t)i * 2; /* Box-Muller from two uniforms */
+            double u1 = uniform01(r->seed, at), u2 = uniform01(r->seed, at + 1);
+            w[i] = (float)(r->std * sqrt(-2.0 * log(u1)) * cos(6.283185307179586 * u2));
         }
     }
+}
+
+void policy_model_randomize(policy_model *m, uint64_t seed, float std) {
+    rand_task r = {m, seed, std};
+    policy_parallel_for((long)m->layout.total, 1L << 16, randomize_part, &r);
 }

@@ -59,6 +59,34 @@ static void sgemm_same_bits(void **state) {
     policy_threads_set(1);
 }
 
+/* policy_model_randomize cuts the buffer over the threads; every value depends on its index
+ * alone, so the buffer is the same at 1, 2 and 3 threads and the same as the serial loop gave
+ * before the cut (FNV-1a of its bytes, recorded from that loop: random models made by earlier
+ * builds, and the demo's, are made again bit for bit). */
+static void randomize_same_bits(void **state) {
+    (void)state;
+    policy_config cfg;
+    policy_config_default(&cfg, POLICY_ARCH_QWEN2); /* QKV biases: zeros; norms: ones */
+    cfg.C = 96, cfg.L = 2, cfg.H = 4, cfg.KVH = 2, cfg.D = 24, cfg.F = 200, cfg.V = 300;
+    rlpt_err err;
+    for (int th = 1; th <= 3; th++) {
+        policy_threads_set(th);
+        policy_model m;
+        assert_int_equal(policy_model_init(&m, &cfg, &err), 0);
+        assert_int_equal(m.layout.total, 228960);
+        policy_model_randomize(&m, 7, 0.05f);
+        uint64_t h = 1469598103934665603ull;
+        const unsigned char *b = (const unsigned char *)m.params;
+        for (size_t i = 0; i < m.layout.total * sizeof(float); i++)
+            h = (h ^ b[i]) * 1099511628211ull;
+        if (h != 0x8964d23dd0746e8bull)
+            fail_msg("%d threads: FNV-1a %016llx, the serial loop's was 8964d23dd0746e8b", th,
+                     (unsigned long long)h);
+        policy_model_free(&m);
+    }
+    policy_threads_set(1);
+}
+
 typedef struct step_out {
     float *logp, *grads, *params;
     size_t n; /* parameters */
@@ -121,6 +149,7 @@ static void training_step_same_bits(void **state) {
 int main(void) {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(sgemm_same_bits),
+        cmocka_unit_test(randomize_same_bits),
         cmocka_unit_test(training_step_same_bits),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
