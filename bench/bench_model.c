@@ -113,7 +113,7 @@ int main(int argc, char **argv) {
     float *logp = malloc(sizeof(float) * N), *dlogp = malloc(sizeof(float) * N);
     float *grads = malloc(sizeof(float) * m.layout.total);
     for (int i = 0; i < N; i++) ids[i] = (int)((i * 2654435761u) % (unsigned)cfg.V);
-    for (int i = 0; i < N; i++) targets[i] = (i + 1) % T ? ids[i + 1] : -1;
+    for (int i = 0; i < N; i++) targets[i] = ((i + 1) % T) ? ids[i + 1] : -1;
     for (int i = 0; i < N; i++) dlogp[i] = -1.0f / N;
     double t0 = 0.0, cpu0 = 0.0;
     for (int s = 0; s <= steps; s++) { /* step 0 warms up */

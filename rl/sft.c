@@ -74,7 +74,6 @@ static int sft_leaf(void *ctx, int leaf, float *grad, int *present, rlpt_err *er
         free(dlogp);
         return rlpt_errf(err, RLPT_ENOMEM, "sft: out of memory for a batch of %d x %d", B, T);
     }
-    int rc = 0;
     for (int r = 0, b = 0; r < c->rows; r++) {
         int i = t->rank + r * t->size;
         if (leaf >= 0 && i % t->n_leaves != leaf) continue;
@@ -85,7 +84,7 @@ static int sft_leaf(void *ctx, int leaf, float *grad, int *present, rlpt_err *er
     policy_acts acts;
     memset(&acts, 0, sizeof acts);
     int flags = POLICY_ACTS_TRAIN | (t->cfg->model.recompute ? POLICY_ACTS_RECOMPUTE : 0);
-    if (!rc) rc = policy_acts_init(&acts, &t->model.cfg, B, T, flags, err);
+    int rc = policy_acts_init(&acts, &t->model.cfg, B, T, flags, err);
     if (!rc) rc = policy_forward(&t->model, &acts, ids, tgt, logp, NULL, err);
     if (!rc) {
         float scale = (float)(-1.0 / (c->tokens > 0 ? c->tokens : 1.0));

@@ -112,7 +112,7 @@ static step_out train_step(int threads) {
     step_out o = {malloc(sizeof(float) * N), calloc(m.layout.total, sizeof(float)),
                   malloc(sizeof(float) * m.layout.total), m.layout.total};
     for (int i = 0; i < N; i++) ids[i] = (int)((i * 2654435761u) % (unsigned)cfg.V);
-    for (int i = 0; i < N; i++) targets[i] = (i + 1) % T ? ids[i + 1] : -1;
+    for (int i = 0; i < N; i++) targets[i] = ((i + 1) % T) ? ids[i + 1] : -1;
     for (int i = 0; i < N; i++) dlogp[i] = -1.0f / N;
     assert_int_equal(policy_forward(&m, &a, ids, targets, o.logp, NULL, &err), 0);
     policy_backward(&m, &a, ids, targets, dlogp, o.grads);
