@@ -46,9 +46,8 @@ static void adamw_part(void *arg, long i0, long i1) {
     float b1 = o->beta1, b2 = o->beta2, step = a->step, bc2_sqrt = a->bc2_sqrt, gs = a->grad_scale;
     for (int k = 0; k < a->lay->n; k++) {
         const policy_tensor_info *t = &a->lay->t[k];
-        size_t lo = t->offset > (size_t)i0 ? t->offset : (size_t)i0;
-        size_t hi = t->offset + t->numel < (size_t)i1 ? t->offset + t->numel : (size_t)i1;
-        if (lo >= hi) continue;
+        size_t lo, hi;
+        if (!policy_tensor_part(t, i0, i1, &lo, &hi)) continue;
         float decay = t->ndim == 2 ? 1.0f - a->lr * o->weight_decay : 1.0f;
         float *p = a->params + lo, *m = o->m + lo, *v = o->v + lo;
         const float *g = a->grads + lo;

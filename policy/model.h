@@ -87,6 +87,15 @@ typedef struct policy_tensor_info {
     int shape[2];
 } policy_tensor_info;
 
+/* The part [*lo, *hi) of tensor t that lies in elements [i0, i1) of the buffer; 0 when none: for
+ * loops cut over the whole buffer that still go tensor by tensor (AdamW, random init). */
+static inline int policy_tensor_part(const policy_tensor_info *t, long i0, long i1, size_t *lo,
+                                     size_t *hi) {
+    *lo = t->offset > (size_t)i0 ? t->offset : (size_t)i0;
+    *hi = t->offset + t->numel < (size_t)i1 ? t->offset + t->numel : (size_t)i1;
+    return *lo < *hi;
+}
+
 typedef struct policy_layout {
     policy_tensor_info *t; /* in HF order: embed, layers, norm, lm_head (if untied) */
     int n;
@@ -175,9 +184,8 @@ typedef struct policy_acts {
     int *pos;                 /* position of each row (B*T): n % T */
     float *rope;              /* (T, D) policy_rope_table of positions 0 .. T-1 */
     float *logits;            /* one (T, V) block */
-    float *
-        scratch; /* attention scratch: scratch_slices x policy_attention_scratch(T, T, H, KVH, D) */
-    int scratch_slices; /* sequences whose attention may run at once (one per thread) */
+    float *scratch;           /* attention: scratch_slices x policy_attention_scratch(T, T, ...) */
+    int scratch_slices;       /* sequences whose attention may run at once (one per thread) */
     /* backward work space (TRAIN only) */
     float *dx, *dxn, *dq, *dk, *dv, *datt, *dg, *du, *dh;
     float *norm_scratch;              /* policy_rmsnorm_scratch(B*T, C) */

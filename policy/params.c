@@ -117,9 +117,8 @@ static void randomize_part(void *arg, long i0, long i1) {
     const policy_layout *lay = &r->m->layout;
     for (int k = 0; k < lay->n; k++) {
         const policy_tensor_info *t = &lay->t[k];
-        size_t lo = t->offset > (size_t)i0 ? t->offset : (size_t)i0;
-        size_t hi = t->offset + t->numel < (size_t)i1 ? t->offset + t->numel : (size_t)i1;
-        if (lo >= hi) continue;
+        size_t lo, hi;
+        if (!policy_tensor_part(t, i0, i1, &lo, &hi)) continue;
         float *w = r->m->params;
         if (t->ndim == 1) { /* norms 1, biases 0, as transformers' _init_weights */
             float one = strstr(t->name, "norm") != NULL ? 1.0f : 0.0f;
