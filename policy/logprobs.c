@@ -88,6 +88,7 @@ void policy_logprobs_backward(float *dx, float *dw, float *logits, const float *
     policy_parallel_for(N, 1, backward_rows, &t);
     /* the logits are scale * x W^T, so dx (N, C) += scale * dlogits (N, V) @ W (V, C) and
      * dw (V, C) += scale * dlogits^T (V, N) @ x (N, C) */
-    policy_sgemm(CblasNoTrans, CblasNoTrans, N, C, V, scale, logits, V, w, C, 1.0f, dx, C);
-    policy_sgemm(CblasTrans, CblasNoTrans, V, C, N, scale, logits, V, x, C, 1.0f, dw, C);
+    policy_gemm gx = {CblasNoTrans, CblasNoTrans, N, C, V, scale, logits, V, w, C, 1.0f, dx, C};
+    policy_gemm gw = {CblasTrans, CblasNoTrans, V, C, N, scale, logits, V, x, C, 1.0f, dw, C};
+    policy_sgemm_chains(&gx, 1, &gw, 1);
 }

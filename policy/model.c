@@ -95,17 +95,19 @@ static void layer_forward(const policy_model *m, policy_acts *a, int l, float *o
     int B = a->B, T = a->T, N = B * T, C = c->C, F = c->F;
     int HD = c->H * c->D, KD = c->KVH * c->D;
     policy_rmsnorm_forward(la->xn1, la->rstd1, la->x, lp->ln1, N, C, (float)c->rms_eps);
-    policy_linear_forward(la->q, la->xn1, lp->wq, lp->bq, N, C, HD);
-    policy_linear_forward(la->k, la->xn1, lp->wk, lp->bk, N, C, KD);
-    policy_linear_forward(la->v, la->xn1, lp->wv, lp->bv, N, C, KD);
+    policy_proj qkv[3] = {{.w = lp->wq, .bias = lp->bq, .out = la->q, .OC = HD},
+                          {.w = lp->wk, .bias = lp->bk, .out = la->k, .OC = KD},
+                          {.w = lp->wv, .bias = lp->bv, .out = la->v, .OC = KD}};
+    policy_projs_forward(la->xn1, N, C, qkv, 3);
     policy_rope_forward(la->q, a->pos, m->inv_freq, a->rope, N, c->H, c->D);
     policy_rope_forward(la->k, a->pos, m->inv_freq, a->rope, N, c->KVH, c->D);
     attention(m, a, l, 0);
     policy_linear_forward(la->x2, la->att, lp->wo, lp->bo, N, HD, C);
     add_inplace(la->x2, la->x, (size_t)N * C); /* residual */
     policy_rmsnorm_forward(la->xn2, la->rstd2, la->x2, lp->ln2, N, C, (float)c->rms_eps);
-    policy_linear_forward(la->g, la->xn2, lp->wg, NULL, N, C, F);
-    policy_linear_forward(la->u, la->xn2, lp->wu, NULL, N, C, F);
+    policy_proj gu[2] = {{.w = lp->wg, .out = la->g, .OC = F},
+                         {.w = lp->wu, .out = la->u, .OC = F}};
+    policy_projs_forward(la->xn2, N, C, gu, 2);
     policy_swiglu_forward(la->h, la->g, la->u, (size_t)N * F);
     if (!out) return;
     policy_linear_forward(out, la->h, lp->wd, NULL, N, F, C);
@@ -169,8 +171,9 @@ static void layer_backward(const policy_model *m, policy_acts *a, int l, policy_
      * dxn, datt, dq, dk, dv */
     policy_linear_backward(a->dh, 0, lg->wd, NULL, a->dx, la->h, lp->wd, N, F, C);
     policy_swiglu_backward(a->dg, a->du, a->dh, la->g, la->u, (size_t)N * F);
-    policy_linear_backward(a->dxn, 0, lg->wg, NULL, a->dg, la->xn2, lp->wg, N, C, F);
-    policy_linear_backward(a->dxn, 1, lg->wu, NULL, a->du, la->xn2, lp->wu, N, C, F);
+    policy_proj gu[2] = {{.w = lp->wg, .dout = a->dg, .dw = lg->wg, .OC = F},
+                         {.w = lp->wu, .dout = a->du, .dw = lg->wu, .OC = F}};
+    policy_projs_backward(a->dxn, 0, la->xn2, N, C, gu, 2);
     policy_rmsnorm_backward(a->dx, lg->ln2, a->norm_scratch, a->dxn, la->x2, lp->ln2, la->rstd2, N,
                             C);
     /* x2 = x + o_proj(att): dx now is d(x2), and also x's residual part */
@@ -178,9 +181,10 @@ static void layer_backward(const policy_model *m, policy_acts *a, int l, policy_
     attention(m, a, l, 1);
     policy_rope_backward(a->dq, a->pos, m->inv_freq, a->rope, N, c->H, c->D);
     policy_rope_backward(a->dk, a->pos, m->inv_freq, a->rope, N, c->KVH, c->D);
-    policy_linear_backward(a->dxn, 0, lg->wq, lg->bq, a->dq, la->xn1, lp->wq, N, C, HD);
-    policy_linear_backward(a->dxn, 1, lg->wk, lg->bk, a->dk, la->xn1, lp->wk, N, C, KD);
-    policy_linear_backward(a->dxn, 1, lg->wv, lg->bv, a->dv, la->xn1, lp->wv, N, C, KD);
+    policy_proj qkv[3] = {{.w = lp->wq, .dout = a->dq, .dw = lg->wq, .dbias = lg->bq, .OC = HD},
+                          {.w = lp->wk, .dout = a->dk, .dw = lg->wk, .dbias = lg->bk, .OC = KD},
+                          {.w = lp->wv, .dout = a->dv, .dw = lg->wv, .dbias = lg->bv, .OC = KD}};
+    policy_projs_backward(a->dxn, 0, la->xn1, N, C, qkv, 3);
     policy_rmsnorm_backward(a->dx, lg->ln1, a->norm_scratch, a->dxn, la->x, lp->ln1, la->rstd1, N,
                             C);
 }

@@ -260,6 +260,30 @@ int policy_parallel_blas(int max_tasks, rlpt_task_fn fn, void *arg);
  * model goes through here: OpenBLAS is kept at one thread once the pool is up. */
 void policy_sgemm(CBLAS_TRANSPOSE ta, CBLAS_TRANSPOSE tb, int M, int N, int K, float alpha,
                   const float *A, int lda, const float *B, int ldb, float beta, float *C, int ldc);
+/* One cblas_sgemm's arguments, row-major. */
+typedef struct policy_gemm {
+    CBLAS_TRANSPOSE ta, tb;
+    int M, N, K;
+    float alpha;
+    const float *A;
+    int lda;
+    const float *B;
+    int ldb;
+    float beta;
+    float *C;
+    int ldc;
+} policy_gemm;
+/* policy_sgemm with its arguments in a struct. */
+void policy_sgemm_call(const policy_gemm *g);
+/* Runs the two chains of sgemms at once, each on its share of the threads (in proportion to its
+ * multiply-adds), a chain's calls in order; each call cut over its share as policy_sgemm cuts it
+ * over the pool, or whole on one thread. On one thread: chain a, then chain b. Every call's result
+ * is the bits of one cblas_sgemm. Chain a's calls must not read what chain b's write, nor the
+ * reverse; within a chain, a call may add to (beta 1) the C of an earlier call only with the same
+ * M, N and ldc (it then finds its blocks on the threads that wrote them), and may read nothing
+ * else an earlier call wrote. With two threads, each chain runs whole on one: no duplicated
+ * packing of the operand both halves of a cut sgemm share, and one fork-join for the lot. */
+void policy_sgemm_chains(const policy_gemm *a, int na, const policy_gemm *b, int nb);
 /* The pool itself, started if need be: generation (rollout/) runs its projections and attention
  * on it too, so that a process has one set of threads. Not for use from inside its tasks. */
 rlpt_pool *policy_pool(void);
@@ -284,6 +308,24 @@ void policy_linear_forward(float *out, const float *inp, const float *w, const f
  * column sums (if not NULL) */
 void policy_linear_backward(float *dinp, int dinp_add, float *dw, float *dbias, const float *dout,
                             const float *inp, const float *w, int N, int IC, int OC);
+
+/* Projections of one input inp (N, IC): q, k, v of a layer, or gate and up. */
+typedef struct policy_proj {
+    const float *w, *bias; /* W (OC, IC) as HF stores it; bias (OC) or NULL */
+    float *out;            /* forward: (N, OC) = inp @ W^T + bias */
+    const float *dout;     /* backward: d(out) */
+    float *dw, *dbias;     /* backward: += d(W), d(bias) (dbias may be NULL) */
+    int OC;
+} policy_proj;
+#define POLICY_PROJS_MAX 4
+/* The n (<= POLICY_PROJS_MAX) projections' sgemms, the first ones beside the rest
+ * (policy_sgemm_chains); the same bits as n policy_linear_forward calls. */
+void policy_projs_forward(const float *inp, int N, int IC, const policy_proj *p, int n);
+/* dinp (N, IC) (+)= sum_i dout_i @ W_i (added to when dinp_add, else overwritten); dw_i +=
+ * dout_i^T @ inp; dbias_i += column sums. The input gradient's chain of sgemms runs beside the
+ * weight gradients'; the same bits as n policy_linear_backward calls. */
+void policy_projs_backward(float *dinp, int dinp_add, const float *inp, int N, int IC,
+                           const policy_proj *p, int n);
 
 /* rope.c. inv_freq (D/2) from rope_theta and the scaling (HF _compute_*_parameters). */
 void policy_rope_inv_freq(float *inv_freq, const policy_config *cfg);

@@ -1,6 +1,8 @@
 /* policy/parallel.c: the threads the model runs on: one rlpt_pool per process. The sgemms are
  * cut into row (or column) blocks of the product, one single-threaded cblas_sgemm per thread
- * (policy_sgemm), and the model's own kernels (row-wise softmax and log-probs, SwiGLU, RoPE,
+ * (policy_sgemm), or two independent chains of sgemms run side by side, each on its share of the
+ * threads (policy_sgemm_chains: a backward's input and weight gradients, q beside k and v, gate
+ * beside up), and the model's own kernels (row-wise softmax and log-probs, SwiGLU, RoPE,
  * RMSNorm forward, AdamW) run on the same threads, so that they do not leave cores idle between
  * two sgemms. OpenBLAS itself is kept at one thread: its idle workers poll with sched_yield for
  * about 2^28 cycles after each call (OPENBLAS_THREAD_TIMEOUT), and on a machine with as many
@@ -84,25 +86,19 @@ int policy_parallel_blas(int max_tasks, rlpt_task_fn fn, void *arg) {
     return pool.n;
 }
 
-typedef struct sgemm_task {
-    CBLAS_TRANSPOSE ta, tb;
-    int M, N, K, lda, ldb, ldc, by_rows;
-    float alpha, beta;
-    const float *A, *B;
-    float *C;
-} sgemm_task;
-
 /* Blocks of the product start at multiples of this, so that they keep OpenBLAS's whole tiles. */
 #define SGEMM_ALIGN 64
 
-static void sgemm_part(void *arg, int t, int nt) {
-    const sgemm_task *g = arg;
-    int n = g->by_rows ? g->M : g->N, blocks = (n + SGEMM_ALIGN - 1) / SGEMM_ALIGN;
+/* Part t of nt of g's product (rows of C, or columns when C is wider than tall), as one
+ * single-threaded cblas_sgemm; each element's sum over K is the same as the whole call's. */
+static void sgemm_block(const policy_gemm *g, int t, int nt) {
+    int by_rows = g->M >= g->N, n = by_rows ? g->M : g->N;
+    int blocks = (n + SGEMM_ALIGN - 1) / SGEMM_ALIGN;
     int i0 = (int)((long)blocks * t / nt) * SGEMM_ALIGN;
     int i1 = (int)((long)blocks * (t + 1) / nt) * SGEMM_ALIGN;
     if (i1 > n) i1 = n;
     if (i1 <= i0) return;
-    if (g->by_rows) { /* rows i0 .. i1-1 of C: those rows of op(A) */
+    if (by_rows) { /* rows i0 .. i1-1 of C: those rows of op(A) */
         const float *a = g->A + (g->ta == CblasNoTrans ? (size_t)i0 * g->lda : (size_t)i0);
         cblas_sgemm(CblasRowMajor, g->ta, g->tb, i1 - i0, g->N, g->K, g->alpha, a, g->lda, g->B,
                     g->ldb, g->beta, g->C + (size_t)i0 * g->ldc, g->ldc);
@@ -113,20 +109,78 @@ static void sgemm_part(void *arg, int t, int nt) {
     }
 }
 
+static void sgemm_part(void *arg, int t, int nt) {
+    sgemm_block(arg, t, nt);
+}
+
+static void sgemm_whole(const policy_gemm *g) {
+    cblas_sgemm(CblasRowMajor, g->ta, g->tb, g->M, g->N, g->K, g->alpha, g->A, g->lda, g->B, g->ldb,
+                g->beta, g->C, g->ldc);
+}
+
 /* Below this many multiply-adds per thread, one call on one thread is faster. */
 #define SGEMM_PARALLEL_MIN (1L << 21)
 
 void policy_sgemm(CBLAS_TRANSPOSE ta, CBLAS_TRANSPOSE tb, int M, int N, int K, float alpha,
                   const float *A, int lda, const float *B, int ldb, float beta, float *C, int ldc) {
     pool_start();
-    int by_rows = M >= N, n = by_rows ? M : N;
+    policy_gemm g = {ta, tb, M, N, K, alpha, A, lda, B, ldb, beta, C, ldc};
+    int n = M >= N ? M : N;
     if (in_task || pool.n <= 1 || (long)M * N * K < SGEMM_PARALLEL_MIN * pool.n ||
         n < 2 * SGEMM_ALIGN) {
-        cblas_sgemm(CblasRowMajor, ta, tb, M, N, K, alpha, A, lda, B, ldb, beta, C, ldc);
+        sgemm_whole(&g);
         return;
     }
-    sgemm_task g = {ta, tb, M, N, K, lda, ldb, ldc, by_rows, alpha, beta, A, B, C};
     rlpt_pool_run(&pool, sgemm_part, &g);
+}
+
+typedef struct chains_task {
+    const policy_gemm *c[2];
+    int n[2];
+    int split; /* threads 0 .. split-1 run chain 0, the rest chain 1 */
+} chains_task;
+
+static void chains_part(void *arg, int t, int nt) {
+    const chains_task *ct = arg;
+    int which = t >= ct->split, t0 = which ? ct->split : 0, g = which ? nt - ct->split : ct->split;
+    in_task = 1;
+    for (int i = 0; i < ct->n[which]; i++) {
+        const policy_gemm *e = &ct->c[which][i];
+        /* the cut depends on M, N and the group alone, so a call that adds to the C an earlier
+         * call of the chain wrote finds its own rows on the same thread */
+        if (g > 1 && (e->M >= e->N ? e->M : e->N) >= 2 * SGEMM_ALIGN)
+            sgemm_block(e, t - t0, g);
+        else if (t == t0)
+            sgemm_whole(e);
+    }
+    in_task = 0;
+}
+
+static double chain_cost(const policy_gemm *c, int n) {
+    double s = 0.0;
+    for (int i = 0; i < n; i++) s += (double)c[i].M * c[i].N * c[i].K;
+    return s;
+}
+
+void policy_sgemm_chains(const policy_gemm *a, int na, const policy_gemm *b, int nb) {
+    pool_start();
+    if (in_task || pool.n <= 1 || na == 0 || nb == 0) {
+        for (int i = 0; i < na; i++) policy_sgemm_call(&a[i]);
+        for (int i = 0; i < nb; i++) policy_sgemm_call(&b[i]);
+        return;
+    }
+    /* each chain gets a share of the threads in proportion to its multiply-adds */
+    double ca = chain_cost(a, na), cb = chain_cost(b, nb);
+    int split = (int)(pool.n * ca / (ca + cb) + 0.5);
+    if (split < 1) split = 1;
+    if (split > pool.n - 1) split = pool.n - 1;
+    chains_task ct = {{a, b}, {na, nb}, split};
+    rlpt_pool_run(&pool, chains_part, &ct);
+}
+
+void policy_sgemm_call(const policy_gemm *g) {
+    policy_sgemm(g->ta, g->tb, g->M, g->N, g->K, g->alpha, g->A, g->lda, g->B, g->ldb, g->beta,
+                 g->C, g->ldc);
 }
 
 void policy_parallel_for(long n, long grain, policy_range_fn fn, void *arg) {

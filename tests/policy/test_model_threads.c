@@ -59,6 +59,64 @@ static void sgemm_same_bits(void **state) {
     policy_threads_set(1);
 }
 
+/* policy_sgemm_chains: chain a adds three products into one C (beta 0, then 1, 1; K differs),
+ * chain b writes two other C's, one too small to cut. At 1 to 4 threads (each chain on one
+ * thread, or cut over two or three), every C is the bits of the same calls made one after the
+ * other with cblas_sgemm. */
+static void sgemm_chains_same_bits(void **state) {
+    (void)state;
+    enum { M = 1000, N = 300, KA = 129, KB = 77, KC = 300, MS = 100 };
+    uint64_t s = 5;
+    size_t na = (size_t)M * (KA + KB + KC), nbw = (size_t)N * (KA + KB + KC);
+    float *A = malloc(sizeof(float) * na), *B = malloc(sizeof(float) * nbw);
+    float *S = malloc(sizeof(float) * MS * MS), *want[3], *got[3];
+    for (size_t j = 0; j < na; j++) A[j] = rnd(&s);
+    for (size_t j = 0; j < nbw; j++) B[j] = rnd(&s);
+    for (size_t j = 0; j < (size_t)MS * MS; j++) S[j] = rnd(&s);
+    size_t sizes[3] = {(size_t)M * N, (size_t)N * N, (size_t)MS * MS};
+    for (int i = 0; i < 3; i++) want[i] = malloc(sizeof(float) * sizes[i]);
+    for (int th = 1; th <= 4; th++) {
+        for (int i = 0; i < 3; i++) {
+            got[i] = malloc(sizeof(float) * sizes[i]);
+            for (size_t j = 0; j < sizes[i]; j++) got[i][j] = (float)(j % 7) - 3.0f;
+        }
+        /* a: C0 (M, N) = A1 B1^T, += A2 B2^T, += A3 B3^T; b: C1 (N, N) += B1^T-ish, C2 small */
+        policy_gemm a[3] = {
+            {CblasNoTrans, CblasTrans, M, N, KA, 1.0f, A, KA, B, KA, 0.0f, got[0], N},
+            {CblasNoTrans, CblasTrans, M, N, KB, 0.5f, A + (size_t)M * KA, KB, B + (size_t)N * KA,
+             KB, 1.0f, got[0], N},
+            {CblasNoTrans, CblasTrans, M, N, KC, 1.0f, A + (size_t)M * (KA + KB), KC,
+             B + (size_t)N * (KA + KB), KC, 1.0f, got[0], N}};
+        policy_gemm b[2] = {
+            {CblasTrans, CblasNoTrans, N, N, KA, 1.0f, B, N, B, N, 1.0f, got[1], N},
+            {CblasNoTrans, CblasNoTrans, MS, MS, MS, 1.0f, S, MS, S, MS, 1.0f, got[2], MS}};
+        if (th == 1) { /* the reference: the calls in order, each whole */
+            for (int i = 0; i < 3; i++)
+                cblas_sgemm(CblasRowMajor, a[i].ta, a[i].tb, a[i].M, a[i].N, a[i].K, a[i].alpha,
+                            a[i].A, a[i].lda, a[i].B, a[i].ldb, a[i].beta, a[i].C, a[i].ldc);
+            for (int i = 0; i < 2; i++)
+                cblas_sgemm(CblasRowMajor, b[i].ta, b[i].tb, b[i].M, b[i].N, b[i].K, b[i].alpha,
+                            b[i].A, b[i].lda, b[i].B, b[i].ldb, b[i].beta, b[i].C, b[i].ldc);
+            for (int i = 0; i < 3; i++) {
+                memcpy(want[i], got[i], sizeof(float) * sizes[i]);
+                for (size_t j = 0; j < sizes[i]; j++) got[i][j] = (float)(j % 7) - 3.0f;
+            }
+        }
+        policy_threads_set(th);
+        policy_sgemm_chains(a, 3, b, 2);
+        for (int i = 0; i < 3; i++) {
+            if (memcmp(got[i], want[i], sizeof(float) * sizes[i]) != 0)
+                fail_msg("%d threads: product %d of the chains is not the bits of the calls in "
+                         "order",
+                         th, i);
+            free(got[i]);
+        }
+    }
+    for (int i = 0; i < 3; i++) free(want[i]);
+    free(A), free(B), free(S);
+    policy_threads_set(1);
+}
+
 /* policy_model_randomize cuts the buffer over the threads; every value depends on its index
  * alone, so the buffer is the same at 1, 2 and 3 threads and the same as the serial loop gave
  * before the cut (FNV-1a of its bytes, recorded from that loop: random models made by earlier
@@ -149,6 +207,7 @@ static void training_step_same_bits(void **state) {
 int main(void) {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(sgemm_same_bits),
+        cmocka_unit_test(sgemm_chains_same_bits),
         cmocka_unit_test(randomize_same_bits),
         cmocka_unit_test(training_step_same_bits),
     };
