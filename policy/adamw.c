@@ -44,13 +44,16 @@ static void adamw_part(void *arg, long i0, long i1) {
     const adamw_task *a = arg;
     const policy_adamw *o = a->o;
     float b1 = o->beta1, b2 = o->beta2, step = a->step, bc2_sqrt = a->bc2_sqrt, gs = a->grad_scale;
+    float eps = o->eps;
     for (int k = 0; k < a->lay->n; k++) {
         const policy_tensor_info *t = &a->lay->t[k];
         size_t lo, hi;
         if (!policy_tensor_part(t, i0, i1, &lo, &hi)) continue;
         float decay = t->ndim == 2 ? 1.0f - a->lr * o->weight_decay : 1.0f;
-        float *p = a->params + lo, *m = o->m + lo, *v = o->v + lo;
-        const float *g = a->grads + lo;
+        /* restrict, and eps in a local: the loop vectorises (it did not when a store to p, m
+         * or v might have changed o->eps); sqrt and division are exact per lane, same bits */
+        float *restrict p = a->params + lo, *restrict m = o->m + lo, *restrict v = o->v + lo;
+        const float *restrict g = a->grads + lo;
         for (size_t i = 0; i < hi - lo; i++) {
             /* torch: p *= 1 - lr*wd; m, v updated; p -= lr/bc1 * m / (sqrt(v)/sqrt(bc2) + eps) */
             /* gs: the clipping's scale, the float product clip_grad_norm_ leaves in the grads
@@ -59,7 +62,7 @@ static void adamw_part(void *arg, long i0, long i1) {
             p[i] *= decay;
             m[i] = b1 * m[i] + (1.0f - b1) * gi;
             v[i] = b2 * v[i] + (1.0f - b2) * gi * gi;
-            p[i] -= step * m[i] / (sqrtf(v[i]) / bc2_sqrt + o->eps);
+            p[i] -= step * m[i] / (sqrtf(v[i]) / bc2_sqrt + eps);
         }
     }
 }

@@ -9,5 +9,8 @@ list(APPEND POLICY_MODEL_SOURCES
 # contracts no a*b+c into an FMA and reorders no float sum, at -O2 or -O3.
 set(POLICY_KERNEL_SOURCES
   model.c embedding.c rmsnorm.c linear.c rope.c attention.c swiglu.c logprobs.c adamw.c)
+# -fno-math-errno: sqrtf (AdamW) becomes the vsqrtps it is, where errno kept it a scalar call
+# site, which also held back the loop's divisions; square roots and quotients are exact per lane,
+# so the bits do not change either.
 set_source_files_properties(${POLICY_KERNEL_SOURCES} PROPERTIES
-  COMPILE_OPTIONS "$<$<CONFIG:RelWithDebInfo,Release>:-O3>")
+  COMPILE_OPTIONS "-fno-math-errno;$<$<CONFIG:RelWithDebInfo,Release>:-O3>")

@@ -9,8 +9,9 @@
  * threads as cores they took the cores from this pool's work (tiny training: 4350 tokens/s with
  * OpenBLAS's threads, 5900 with its timeout at the minimum). Work is cut into contiguous ranges
  * whose results do not depend on the cut; attention runs one sequence per thread
- * (policy_parallel_blas). Leaves out reductions across rows (RMSNorm's weight gradient, the
- * gradient norm), which stay on one thread in their fixed order. */
+ * (policy_parallel_blas). Sums across rows (RMSNorm's weight gradient, the gradient norm) go
+ * over fixed chunks, whose partial sums are then added in chunk order: the same bits at any
+ * thread count too. Leaves out work stealing: every cut is fixed in advance. */
 #include "model.h"
 #include "rlpt_pool.h"
 
