@@ -165,13 +165,13 @@ static double chain_cost(const policy_gemm *c, int n) {
 
 void policy_sgemm_chains(const policy_gemm *a, int na, const policy_gemm *b, int nb) {
     pool_start();
-    if (in_task || pool.n <= 1 || na == 0 || nb == 0) {
+    double ca = chain_cost(a, na), cb = chain_cost(b, nb);
+    if (in_task || pool.n <= 1 || !(ca > 0.0 && cb > 0.0)) { /* also: an empty chain or product */
         for (int i = 0; i < na; i++) policy_sgemm_call(&a[i]);
         for (int i = 0; i < nb; i++) policy_sgemm_call(&b[i]);
         return;
     }
     /* each chain gets a share of the threads in proportion to its multiply-adds */
-    double ca = chain_cost(a, na), cb = chain_cost(b, nb);
     int split = (int)(pool.n * ca / (ca + cb) + 0.5);
     if (split < 1) split = 1;
     if (split > pool.n - 1) split = pool.n - 1;
