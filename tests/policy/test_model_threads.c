@@ -62,7 +62,7 @@ static void sgemm_same_bits(void **state) {
 /* policy_sgemm_chains: chain a adds three products into one C (beta 0, then 1, 1; K differs),
  * chain b writes two other C's, one too small to cut. At 1 to 4 threads (each chain on one
  * thread, or cut over two or three), every C is the bits of the same calls made one after the
- * other with cblas_sgemm. */
+ * other with cblas_sgemm; beside an empty chain (M = 0), or with both empty, too. */
 static void sgemm_chains_same_bits(void **state) {
     (void)state;
     enum { M = 1000, N = 300, KA = 129, KB = 77, KC = 300, MS = 100 };
@@ -112,6 +112,20 @@ static void sgemm_chains_same_bits(void **state) {
             free(got[i]);
         }
     }
+    /* a chain with no multiply-adds (an empty batch: M = 0) beside chain a: it runs inline */
+    policy_threads_set(2);
+    float *got0 = malloc(sizeof(float) * sizes[0]);
+    for (size_t j = 0; j < sizes[0]; j++) got0[j] = (float)(j % 7) - 3.0f;
+    policy_gemm a1[3] = {{CblasNoTrans, CblasTrans, M, N, KA, 1.0f, A, KA, B, KA, 0.0f, got0, N},
+                         {CblasNoTrans, CblasTrans, M, N, KB, 0.5f, A + (size_t)M * KA, KB,
+                          B + (size_t)N * KA, KB, 1.0f, got0, N},
+                         {CblasNoTrans, CblasTrans, M, N, KC, 1.0f, A + (size_t)M * (KA + KB), KC,
+                          B + (size_t)N * (KA + KB), KC, 1.0f, got0, N}};
+    policy_gemm empty = {CblasNoTrans, CblasNoTrans, 0, MS, MS, 1.0f, S, MS, S, MS, 0.0f, S, MS};
+    policy_sgemm_chains(&empty, 1, &empty, 1); /* nothing to do on either side */
+    policy_sgemm_chains(a1, 3, &empty, 1);
+    assert_memory_equal(got0, want[0], sizeof(float) * sizes[0]);
+    free(got0);
     for (int i = 0; i < 3; i++) free(want[i]);
     free(A), free(B), free(S);
     policy_threads_set(1);
