@@ -39,9 +39,20 @@ static int halve(const policy_proj *p, int n) {
 void policy_projs_forward(const float *inp, int N, int IC, const policy_proj *p, int n) {
     policy_gemm g[POLICY_PROJS_MAX] = {0};
     assert(n >= 1 && n <= POLICY_PROJS_MAX);
-    for (int i = 0; i < n; i++)
-        g[i] = (policy_gemm){CblasNoTrans, CblasTrans, N,  p[i].OC, IC,       1.0f,   inp,
-                             IC,           p[i].w,     IC, 0.0f,    p[i].out, p[i].OC};
+    for (int i = 0; i < n; i++) /* out_i (N, OC) = inp (N, IC) @ W_i^T */
+        g[i] = (policy_gemm){.ta = CblasNoTrans,
+                             .tb = CblasTrans,
+                             .M = N,
+                             .N = p[i].OC,
+                             .K = IC,
+                             .alpha = 1.0f,
+                             .A = inp,
+                             .lda = IC,
+                             .B = p[i].w,
+                             .ldb = IC,
+                             .beta = 0.0f,
+                             .C = p[i].out,
+                             .ldc = p[i].OC};
     if (n == 1) {
         policy_sgemm_call(&g[0]);
     } else {
@@ -58,22 +69,33 @@ void policy_projs_backward(float *dinp, int dinp_add, const float *inp, int N, i
     for (int i = 0; i < n; i++) {
         /* dinp (N, IC) (+)= dout (N, OC) @ W (OC, IC): the first overwrites unless dinp_add,
          * which spares the caller a memset; the same M, N and ldc for every call of the chain */
-        gx[i] = (policy_gemm){CblasNoTrans,
-                              CblasNoTrans,
-                              N,
-                              IC,
-                              p[i].OC,
-                              1.0f,
-                              p[i].dout,
-                              p[i].OC,
-                              p[i].w,
-                              IC,
-                              i == 0 && !dinp_add ? 0.0f : 1.0f,
-                              dinp,
-                              IC};
+        gx[i] = (policy_gemm){.ta = CblasNoTrans,
+                              .tb = CblasNoTrans,
+                              .M = N,
+                              .N = IC,
+                              .K = p[i].OC,
+                              .alpha = 1.0f,
+                              .A = p[i].dout,
+                              .lda = p[i].OC,
+                              .B = p[i].w,
+                              .ldb = IC,
+                              .beta = i == 0 && !dinp_add ? 0.0f : 1.0f,
+                              .C = dinp,
+                              .ldc = IC};
         /* dw (OC, IC) += dout^T (OC, N) @ inp (N, IC) */
-        gw[i] = (policy_gemm){CblasTrans, CblasNoTrans, p[i].OC, IC,   N,       1.0f, p[i].dout,
-                              p[i].OC,    inp,          IC,      1.0f, p[i].dw, IC};
+        gw[i] = (policy_gemm){.ta = CblasTrans,
+                              .tb = CblasNoTrans,
+                              .M = p[i].OC,
+                              .N = IC,
+                              .K = N,
+                              .alpha = 1.0f,
+                              .A = p[i].dout,
+                              .lda = p[i].OC,
+                              .B = inp,
+                              .ldb = IC,
+                              .beta = 1.0f,
+                              .C = p[i].dw,
+                              .ldc = IC};
     }
     policy_sgemm_chains(gx, n, gw, n); /* as many multiply-adds on each side */
     for (int i = 0; i < n; i++) sum_bias(p[i].dbias, p[i].dout, N, p[i].OC);

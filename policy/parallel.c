@@ -122,17 +122,21 @@ static void sgemm_whole(const policy_gemm *g) {
 /* Below this many multiply-adds per thread, one call on one thread is faster. */
 #define SGEMM_PARALLEL_MIN (1L << 21)
 
-void policy_sgemm(CBLAS_TRANSPOSE ta, CBLAS_TRANSPOSE tb, int M, int N, int K, float alpha,
-                  const float *A, int lda, const float *B, int ldb, float beta, float *C, int ldc) {
+void policy_sgemm_call(const policy_gemm *g) {
     pool_start();
-    policy_gemm g = {ta, tb, M, N, K, alpha, A, lda, B, ldb, beta, C, ldc};
-    int n = M >= N ? M : N;
-    if (in_task || pool.n <= 1 || (long)M * N * K < SGEMM_PARALLEL_MIN * pool.n ||
+    int n = g->M >= g->N ? g->M : g->N;
+    if (in_task || pool.n <= 1 || (long)g->M * g->N * g->K < SGEMM_PARALLEL_MIN * pool.n ||
         n < 2 * SGEMM_ALIGN) {
-        sgemm_whole(&g);
+        sgemm_whole(g);
         return;
     }
-    rlpt_pool_run(&pool, sgemm_part, &g);
+    rlpt_pool_run(&pool, sgemm_part, (void *)g);
+}
+
+void policy_sgemm(CBLAS_TRANSPOSE ta, CBLAS_TRANSPOSE tb, int M, int N, int K, float alpha,
+                  const float *A, int lda, const float *B, int ldb, float beta, float *C, int ldc) {
+    policy_gemm g = {ta, tb, M, N, K, alpha, A, lda, B, ldb, beta, C, ldc};
+    policy_sgemm_call(&g);
 }
 
 typedef struct chains_task {
@@ -177,11 +181,6 @@ void policy_sgemm_chains(const policy_gemm *a, int na, const policy_gemm *b, int
     if (split > pool.n - 1) split = pool.n - 1;
     chains_task ct = {{a, b}, {na, nb}, split};
     rlpt_pool_run(&pool, chains_part, &ct);
-}
-
-void policy_sgemm_call(const policy_gemm *g) {
-    policy_sgemm(g->ta, g->tb, g->M, g->N, g->K, g->alpha, g->A, g->lda, g->B, g->ldb, g->beta,
-                 g->C, g->ldc);
 }
 
 void policy_parallel_for(long n, long grain, policy_range_fn fn, void *arg) {
